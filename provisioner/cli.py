@@ -1,0 +1,63 @@
+"""The `provisioner` command line: the only place that knows every stage and maps errors to
+exit codes (0 success, 1 a problem the user can fix, 2 bad usage)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="provisioner")
+def main() -> None:
+    """Event-as-code for Wix Events."""
+
+
+@main.group()
+def emulator() -> None:
+    """The local Wix Events API emulator (no Wix account needed)."""
+
+
+@emulator.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Keep the loopback default unless you mean to share it.")
+@click.option("--port", default=8787, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on; 0 picks a free one.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite file that keeps sites, keys and data across restarts. "
+                   "Without it, everything lives in memory.")
+@click.option("--api-key", help="API key clients must send in `Authorization` "
+                                "(default: the database's key, or a new random one).")
+@click.option("--site-id", help="Site id clients must send in `wix-site-id` "
+                                "(default: the database's site, or a new random one).")
+@click.option("--log-level", default="warning", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+def serve(host: str, port: int, db: Path | None, api_key: str | None, site_id: str | None,
+          log_level: str) -> None:
+    """Serve the Wix Events REST API locally until Ctrl-C."""
+    from .emulator.server import ServeError, prepare, run
+
+    if db is not None and not db.parent.exists():
+        raise click.ClickException(f"--db {db}: folder {db.parent} does not exist")
+    try:
+        sock, store, info = prepare(host, port, db, api_key, site_id)
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from None
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.secho(f"warning: listening on {host}, not loopback: other machines may reach "
+                    "this emulator", fg="yellow", err=True)
+    click.echo(f"Wix Events emulator listening on {info.base_url}")
+    click.echo(f"  API key:  {info.api_key}")
+    click.echo(f"  Site id:  {info.site_id}")
+    click.echo(f"  Storage:  {info.storage}")
+    click.echo("Send `Authorization: <API key>` and `wix-site-id: <site id>` with every "
+               "request. Press Ctrl-C to stop.", err=False)
+    run(sock, store, log_level)
+    click.echo("Emulator stopped.")
+
+
+if __name__ == "__main__":
+    main()

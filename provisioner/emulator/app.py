@@ -1,0 +1,54 @@
+"""The emulator's ASGI application: every API module's endpoints over one store.
+
+`create_app()` is what tests, the `serve` command and the embedded sandbox use. Credentials
+(API key -> site ids) are stored in the database, so a `--db` file keeps them across restarts.
+`/_emulator/` is reserved for test controls; `GET /_emulator/health` needs no key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from . import categories, events, forms, policies, schedule, ticket_definitions
+from .http import EmulatorState, Endpoint, build_routes, method_not_allowed, not_found
+from .store import Store
+from .values import utc_now
+
+API_MODULES = (events, ticket_definitions, policies, schedule, categories, forms)
+
+
+def all_endpoints() -> list[Endpoint]:
+    return [ep for module in API_MODULES for ep in module.ENDPOINTS]
+
+
+def create_app(
+    db: str | Path | None = None,
+    credentials: Iterable[tuple[str, str]] = (),
+    clock: Callable[[], datetime] = utc_now,
+    store: Store | None = None,
+) -> Starlette:
+    """An emulator over `db` (a file path, or memory when None) that accepts `credentials`."""
+    store = store or Store(db)
+    with store.transaction() as txn:
+        for api_key, site_id in credentials:
+            txn.grant(api_key, site_id)
+    state = EmulatorState(store=store, clock=clock)
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    routes = [Route("/_emulator/health", health, methods=["GET"])]
+    routes += build_routes(all_endpoints(), state)
+    app = Starlette(
+        routes=routes,
+        exception_handlers={404: not_found, 405: method_not_allowed},
+    )
+    app.state.emulator = state
+    return app

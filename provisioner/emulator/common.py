@@ -1,0 +1,93 @@
+"""What several API modules share: store kind names, lookups of parent events, `fields` lists.
+
+Stored documents are kept in their public wire shape plus internal keys that start with `_`
+(sort positions, life-cycle state); `public()` strips those before a document is returned.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .errors import BadRequest, NotFound
+from .fields import fail
+from .http import Ctx
+
+# store kinds: one per collection the emulator keeps
+EVENTS = "events"
+TICKET_DEFINITIONS = "ticket_definitions"
+POLICIES = "policies"
+SCHEDULE_DRAFT = "schedule_draft"
+SCHEDULE_PUBLISHED = "schedule_published"
+CATEGORIES = "categories"
+FORMS = "forms"
+
+EVENT_CHILD_KINDS = (TICKET_DEFINITIONS, POLICIES, SCHEDULE_DRAFT, SCHEDULE_PUBLISHED, FORMS)
+
+
+def public(doc: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy without internal `_` keys at the top level."""
+    return {k: copy.deepcopy(v) for k, v in doc.items() if not k.startswith("_")}
+
+
+def require_id(value: Any, field: str) -> str:
+    if value is None or value == "":
+        raise fail(field, "is required", "REQUIRED_FIELD")
+    if not isinstance(value, str):
+        raise fail(field, "Expected a string.", "FORMAT")
+    return value
+
+
+def find_event(ctx: Ctx, event_id: str) -> dict[str, Any] | None:
+    return ctx.txn.get(ctx.site, EVENTS, event_id)
+
+
+def require_event(ctx: Ctx, event_id: Any, field: str = "eventId") -> dict[str, Any]:
+    """The stored event named by a request field; 400 if absent, 404 if unknown."""
+    event_id = require_id(event_id, field)
+    event = find_event(ctx, event_id)
+    if event is None:
+        raise NotFound(f"Event {event_id} not found", code="EVENT_NOT_FOUND")
+    return event
+
+
+def requested_fields(
+    ctx: Ctx, allowed: tuple[str, ...], max_items: int, key: str = "fields"
+) -> set[str]:
+    """The `fields` enum list, from the JSON body or (for GET) the repeated query parameter."""
+    raw = ctx.body.get(key) if key in ctx.body else ctx.params(key) or None
+    if raw is None:
+        return set()
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list):
+        raise fail(key, "Expected an array.", "FORMAT")
+    if len(raw) > max_items:
+        raise fail(key, f"must have at most {max_items} items", "MAX_SIZE")
+    for index, value in enumerate(raw):
+        if value not in allowed:
+            raise fail(
+                f"{key}[{index}]",
+                f"value is required to be one of [{', '.join(allowed)}], got {value!r}",
+                "FORMAT",
+            )
+    return set(raw)
+
+
+def body_object(ctx: Ctx, key: str) -> dict[str, Any]:
+    value = ctx.body.get(key)
+    if value is None:
+        raise fail(key, "is required", "REQUIRED_FIELD")
+    if not isinstance(value, dict):
+        raise fail(key, "Expected an object.", "FORMAT")
+    return value
+
+
+def check_path_id(path_id: str, body_id: Any, field: str) -> None:
+    """PATCH bodies repeat the id from the path; the two must agree."""
+    if body_id not in (None, "", path_id):
+        raise BadRequest(f"{field} {body_id!r} does not match the id in the path {path_id!r}")
+
+
+def next_revision(doc: dict[str, Any]) -> str:
+    return str(int(doc.get("revision", "0")) + 1)

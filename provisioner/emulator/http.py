@@ -1,0 +1,168 @@
+"""HTTP plumbing: request context, authentication, routing table and error mapping.
+
+API modules declare plain handlers `handler(ctx) -> dict` and a list of `Endpoint`s. This
+module wraps each handler so that it
+
+- checks `Authorization` (raw key or `Bearer <key>`) and `wix-site-id` (401 / 403);
+- parses the JSON body (a body that is not a JSON object is a 400);
+- runs inside one store transaction, so every request is atomic;
+- answers 200 with the handler's dict, or the Wix error envelope for an `ApiError`, or
+  `{"message": "", "details": {}}` with 500 for a bug (logged, never hidden).
+
+Query-string keys a handler does not read are ignored: Wix's SDK repeats path parameters there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .errors import ApiError, BadRequest, NotFound, PermissionDenied, Unauthenticated
+from .query import CursorStore
+from .store import Store, Txn
+from .values import utc_now
+
+log = logging.getLogger("provisioner.emulator")
+
+SITE_HEADER = "wix-site-id"
+ACCOUNT_HEADER = "wix-account-id"
+
+
+@dataclass
+class EmulatorState:
+    """What every request can reach: the store, cursor state and the clock."""
+
+    store: Store
+    cursors: CursorStore = field(default_factory=CursorStore)
+    clock: Callable[[], datetime] = utc_now
+
+
+@dataclass
+class Ctx:
+    """One authenticated request."""
+
+    request: Request
+    txn: Txn
+    site: str
+    api_key: str
+    body: dict[str, Any]
+    path: dict[str, str]
+    state: EmulatorState
+
+    def now(self) -> datetime:
+        return self.state.clock()
+
+    def param(self, name: str) -> str | None:
+        return self.request.query_params.get(name)
+
+    def params(self, name: str) -> list[str]:
+        return self.request.query_params.getlist(name)
+
+    def id_from_path(self, name: str) -> str:
+        return self.path[name]
+
+
+Handler = Callable[[Ctx], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+
+
+def aliased(prefixes: list[str], method: str, suffix: str, handler: Handler) -> list[Endpoint]:
+    """The same endpoint under every public prefix Wix routes to it."""
+    return [Endpoint(method, prefix + suffix, handler) for prefix in prefixes]
+
+
+def error_response(error: ApiError) -> JSONResponse:
+    return JSONResponse(error.to_json(), status_code=error.status)
+
+
+def _authenticate(request: Request, txn: Txn) -> tuple[str, str]:
+    header = request.headers.get("authorization", "").strip()
+    if not header:
+        raise Unauthenticated("Missing Authorization header: send your API key as `Authorization`")
+    key = header[7:].strip() if header.lower().startswith("bearer ") else header
+    sites = txn.sites_for_key(key)
+    if not sites:
+        raise Unauthenticated("The API key in the Authorization header is not valid")
+    site = request.headers.get(SITE_HEADER, "").strip()
+    if not site:
+        if request.headers.get(ACCOUNT_HEADER):
+            raise PermissionDenied(
+                "This is a site-level API: send the `wix-site-id` header, not `wix-account-id`"
+            )
+        raise PermissionDenied("Missing `wix-site-id` header: API-key calls must name the site")
+    if site not in sites:
+        raise PermissionDenied(f"This API key has no access to site {site}")
+    return key, site
+
+
+async def _read_body(request: Request) -> dict[str, Any]:
+    if request.method in ("GET", "DELETE", "HEAD"):
+        return {}
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"Request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("Request body must be a JSON object")
+    return body
+
+
+def wrap(handler: Handler, state: EmulatorState) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        try:
+            body = await _read_body(request)
+            with state.store.transaction() as txn:
+                key, site = _authenticate(request, txn)
+                ctx = Ctx(request, txn, site, key, body, dict(request.path_params), state)
+                result = handler(ctx)
+            return JSONResponse(result)
+        except ApiError as error:
+            return error_response(error)
+        except Exception:
+            log.exception("emulator bug while serving %s %s", request.method, request.url.path)
+            return JSONResponse({"message": "", "details": {}}, status_code=500)
+
+    return endpoint
+
+
+def build_routes(endpoints: list[Endpoint], state: EmulatorState) -> list[Route]:
+    """Starlette routes, grouping methods that share a path so 405s are answered correctly."""
+    by_path: dict[str, dict[str, Handler]] = {}
+    for ep in endpoints:
+        methods = by_path.setdefault(ep.path, {})
+        if ep.method in methods:
+            raise ValueError(f"duplicate endpoint {ep.method} {ep.path}")
+        methods[ep.method] = ep.handler
+    routes = []
+    for path, methods in by_path.items():
+        for method, handler in methods.items():
+            routes.append(Route(path, wrap(handler, state), methods=[method]))
+    return routes
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    return error_response(NotFound(f"No API at {request.method} {request.url.path}"))
+
+
+async def method_not_allowed(request: Request, exc: Exception) -> Response:
+    return error_response(
+        ApiError(405, "METHOD_NOT_ALLOWED",
+                 f"{request.method} is not allowed on {request.url.path}")
+    )

@@ -1,0 +1,7 @@
+"""(being written) policies endpoints."""
+
+from __future__ import annotations
+
+from .http import Endpoint
+
+ENDPOINTS: list[Endpoint] = []

@@ -1,0 +1,7 @@
+"""(being written) schedule endpoints."""
+
+from __future__ import annotations
+
+from .http import Endpoint
+
+ENDPOINTS: list[Endpoint] = []

@@ -1,0 +1,86 @@
+"""Run the emulator as an HTTP server: choose credentials, bind, serve until Ctrl-C.
+
+The socket is bound here, before uvicorn starts, so a busy port or a bad address becomes one
+clear `ServeError` instead of a server traceback, and port 0 picks a free port to report.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from .app import create_app
+from .store import Store, StoreError
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+class ServeError(Exception):
+    """The server cannot start; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    base_url: str
+    api_key: str
+    site_id: str
+    storage: str
+
+
+def choose_credentials(store: Store, api_key: str | None, site_id: str | None) -> tuple[str, str]:
+    """Given values win; else the database's first credential; else new random ones."""
+    with store.transaction() as txn:
+        existing = txn.credentials()
+        if api_key is None and site_id is None and existing:
+            return existing[0]
+        key = api_key or (existing[0][0] if existing else f"emu_{secrets.token_urlsafe(24)}")
+        site = site_id or (existing[0][1] if existing else str(uuid.uuid4()))
+        txn.grant(key, site)
+        return key, site
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno in (98, 48):  # EADDRINUSE on Linux, macOS
+            raise ServeError(f"port {port} on {host} is already in use; pick another with "
+                             "--port, or --port 0 for any free port") from None
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(128)
+    return sock
+
+
+def prepare(
+    host: str, port: int, db: Path | None, api_key: str | None, site_id: str | None
+) -> tuple[socket.socket, Store, ServerInfo]:
+    try:
+        store = Store(db)
+    except StoreError as exc:
+        raise ServeError(str(exc)) from None
+    key, site = choose_credentials(store, api_key, site_id)
+    sock = bind(host, port)
+    bound_port = sock.getsockname()[1]
+    shown_host = f"[{host}]" if ":" in host else host
+    storage = str(db) if db else "memory (lost when the server stops; use --db FILE to keep it)"
+    return sock, store, ServerInfo(f"http://{shown_host}:{bound_port}", key, site, storage)
+
+
+def run(sock: socket.socket, store: Store, log_level: str = "warning") -> None:
+    app = create_app(store=store)
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        store.close()

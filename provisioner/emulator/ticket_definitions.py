@@ -1,0 +1,7 @@
+"""(being written) ticket_definitions endpoints."""
+
+from __future__ import annotations
+
+from .http import Endpoint
+
+ENDPOINTS: list[Endpoint] = []
