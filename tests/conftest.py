@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -42,10 +43,9 @@ class Server:
         )
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[Server]:
-    store = Store()
-    app = create_app(store=store)
+@contextmanager
+def running(app: object) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a free loopback port; yields its base URL."""
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
@@ -57,9 +57,19 @@ def server() -> Iterator[Server]:
         if time.monotonic() > deadline:
             raise RuntimeError("emulator did not start")
         time.sleep(0.01)
-    yield Server(f"http://127.0.0.1:{port}", store, app)
-    uv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    store = Store()
+    app = create_app(store=store)
+    with running(app) as base_url:
+        yield Server(base_url, store, app)
 
 
 @pytest.fixture

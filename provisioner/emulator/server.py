@@ -81,6 +81,8 @@ def run(sock: socket.socket, store: Store, log_level: str = "warning") -> None:
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled; stopping is the normal way out
     finally:
         sock.close()
         store.close()
