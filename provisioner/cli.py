@@ -43,7 +43,7 @@ def serve(host: str, port: int, db: Path | None, api_key: str | None, site_id: s
     if db is not None and not db.parent.exists():
         raise click.ClickException(f"--db {db}: folder {db.parent} does not exist")
     try:
-        sock, store, info = prepare(host, port, db, api_key, site_id)
+        sock, app, store, info = prepare(host, port, db, api_key, site_id)
     except ServeError as exc:
         raise click.ClickException(str(exc)) from None
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -55,7 +55,7 @@ def serve(host: str, port: int, db: Path | None, api_key: str | None, site_id: s
     click.echo(f"  Storage:  {info.storage}")
     click.echo("Send `Authorization: <API key>` and `wix-site-id: <site id>` with every "
                "request. Press Ctrl-C to stop.", err=False)
-    run(sock, store, log_level)
+    run(sock, app, store, log_level)
     click.echo("Emulator stopped.")
 
 

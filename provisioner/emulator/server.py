@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+from starlette.applications import Starlette
 
 from .app import create_app
 from .store import Store, StoreError
@@ -62,21 +63,22 @@ def bind(host: str, port: int) -> socket.socket:
 
 def prepare(
     host: str, port: int, db: Path | None, api_key: str | None, site_id: str | None
-) -> tuple[socket.socket, Store, ServerInfo]:
+) -> tuple[socket.socket, Starlette, Store, ServerInfo]:
+    """Everything that can fail, done before the banner promises a working server."""
     try:
         store = Store(db)
     except StoreError as exc:
         raise ServeError(str(exc)) from None
     key, site = choose_credentials(store, api_key, site_id)
+    app = create_app(store=store)
     sock = bind(host, port)
     bound_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
     storage = str(db) if db else "memory (lost when the server stops; use --db FILE to keep it)"
-    return sock, store, ServerInfo(f"http://{shown_host}:{bound_port}", key, site, storage)
+    return sock, app, store, ServerInfo(f"http://{shown_host}:{bound_port}", key, site, storage)
 
 
-def run(sock: socket.socket, store: Store, log_level: str = "warning") -> None:
-    app = create_app(store=store)
+def run(sock: socket.socket, app: Starlette, store: Store, log_level: str = "warning") -> None:
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     try:
