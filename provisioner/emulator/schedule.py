@@ -1,7 +1,333 @@
-"""(being written) schedule endpoints."""
+"""Schedule (event agenda) endpoints: list, query, get, and the draft's add, update, delete,
+discard, publish and reschedule, under `/events/v1/schedule` and the legacy `/events/v1/agenda`.
+
+Add, update, delete and reschedule change only an event's draft schedule; Publish makes the
+published schedule equal to the draft and Discard resets the draft to the published schedule
+(see schedule_model.py). Bookmarks are member-only and not served.
+
+Decisions where the Wix notes are unsure (each is one place in this module or its model):
+- Query returns published copies only (hidden ones included: the caller manages the event).
+  Its default page is 50 items (the query builders' default); offset paging unless the request
+  sends `cursorPaging`.
+- List pages 100 items by default; `paging.limit` and the deprecated `limit` are 0..100,
+  the deprecated `offset` at most 1000; `paging` wins over the deprecated pair. An unknown
+  `eventId` lists nothing (no 404).
+- List facets are `tag` and `stageName`, counted over every matching item (before paging);
+  any other facet name is a 400. `tag` matches items carrying any of the given tags.
+- When both PUBLISHED and DRAFT are requested, List returns both copies of an item.
+- `draftNotPublished` compares the writable fields of the two copies, so an edit that is later
+  undone in the draft, or a publish of an unchanged draft, reports `false`.
+- Get answers 404 `SCHEDULE_ITEM_NOT_FOUND` when it has nothing to return, including an item
+  that exists only in the draft and `includeDraft` is not true.
+- `name` must not be empty; `timeSlot.end` must be strictly after `timeSlot.start`; empty
+  `description`, `stageName` and `tags` are treated as unset (proto3) and not returned.
+- Update with an empty mask replaces every writable field (omitted ones return to their
+  defaults); a mask names item-relative paths (`name`, `timeSlot.start`, ...) and an unknown
+  path is a 400. The whole sent item is validated even where the mask ignores it.
+- Delete refuses the whole request with 404 if any id is not in the event's draft.
+- `timeSlotOffset` must be the protobuf JSON Duration string ("3600s", "-1.5s"); absent means
+  no shift. No maximum number of items per event is enforced (none is documented).
+"""
 
 from __future__ import annotations
 
-from .http import Endpoint
+import re
+from datetime import datetime
+from typing import Any
 
-ENDPOINTS: list[Endpoint] = []
+from .common import (
+    SCHEDULE_DRAFT,
+    SCHEDULE_PUBLISHED,
+    body_object,
+    check_path_id,
+    public,
+    require_event,
+    require_id,
+)
+from .errors import NotFound
+from .fields import check, fail
+from .http import Ctx, Endpoint, aliased
+from .query import run_query
+from .schedule_model import (
+    FACETS,
+    ITEM_PATCH_SPEC,
+    ITEM_SPEC,
+    MASK_PATHS,
+    MAX_PAGE,
+    SCHEDULE_QUERY,
+    STATES,
+    by_time,
+    check_time_zone,
+    complete_item,
+    discard_draft,
+    draft_differs,
+    facet_counts,
+    find_copy,
+    item_document,
+    parse_duration,
+    publish_draft,
+    reschedule,
+    writable,
+)
+from .values import format_timestamp, get_path, new_id, parse_field_mask, parse_timestamp, set_path
+
+PREFIXES = ["/events/v1/schedule", "/events/v1/agenda"]
+LIST_DEFAULT_LIMIT = 100
+DEPRECATED_MAX_OFFSET = 1000
+
+
+def _stamp(ctx: Ctx) -> str:
+    return format_timestamp(ctx.now())
+
+
+def _not_found(item_id: str) -> NotFound:
+    return NotFound(f"Schedule item {item_id} not found", code="SCHEDULE_ITEM_NOT_FOUND")
+
+
+# --- query-string parameters -------------------------------------------------------------------
+
+
+def _repeated(
+    ctx: Ctx, name: str, max_items: int, *, allowed: tuple[str, ...] = (),
+    min_len: int = 0, max_len: int | None = None,
+) -> list[str]:
+    """A repeated query parameter, checked like a request array, without duplicates."""
+    values = ctx.params(name)
+    if len(values) > max_items:
+        raise fail(name, f"must have at most {max_items} items (got {len(values)})", "MAX_SIZE",
+                   max=max_items)
+    for index, value in enumerate(values):
+        where = f"{name}[{index}]"
+        if allowed and value not in allowed:
+            raise fail(where, f"value is required to be one of [{', '.join(allowed)}], "
+                       f"got {value!r}", "FORMAT")
+        if len(value) < min_len:
+            raise fail(where, "must not be empty", "MIN_LENGTH", min=min_len)
+        if max_len is not None and len(value) > max_len:
+            raise fail(where, f"must be at most {max_len} characters long", "MAX_LENGTH",
+                       max=max_len)
+    return list(dict.fromkeys(values))
+
+
+def _int_param(ctx: Ctx, name: str, maximum: int | None) -> int | None:
+    raw = ctx.param(name)
+    if raw is None:
+        return None
+    if not re.fullmatch(r"\d+", raw.strip()):
+        raise fail(name, f"must be a non-negative integer, got {raw!r}", "FORMAT")
+    value = int(raw)
+    if maximum is not None and value > maximum:
+        raise fail(name, f"must be at most {maximum} (got {value})", "MAX", max=maximum)
+    return value
+
+
+def _time_param(ctx: Ctx, name: str) -> datetime | None:
+    raw = ctx.param(name)
+    if raw is None:
+        return None
+    moment = parse_timestamp(raw)
+    if moment is None:
+        raise fail(name, 'must be an ISO-8601 timestamp with a time zone, e.g. '
+                   '"2026-09-15T19:00:00Z"', "FORMAT")
+    return moment
+
+
+def _bool_param(ctx: Ctx, name: str) -> bool:
+    raw = ctx.param(name)
+    if raw is None:
+        return False
+    if raw not in ("true", "false"):
+        raise fail(name, f"must be true or false, got {raw!r}", "FORMAT")
+    return raw == "true"
+
+
+def _paging(ctx: Ctx) -> tuple[int, int]:
+    limit = _int_param(ctx, "paging.limit", MAX_PAGE)
+    offset = _int_param(ctx, "paging.offset", None)
+    old_limit = _int_param(ctx, "limit", MAX_PAGE)
+    old_offset = _int_param(ctx, "offset", DEPRECATED_MAX_OFFSET)
+    if limit is None:
+        limit = LIST_DEFAULT_LIMIT if old_limit is None else old_limit
+    if offset is None:
+        offset = old_offset or 0
+    return limit, offset
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+
+def _copies(ctx: Ctx, kind: str, event_ids: list[str]) -> list[dict[str, Any]]:
+    if not event_ids:
+        return ctx.txn.list(ctx.site, kind)
+    return [doc for event_id in event_ids for doc in ctx.txn.list(ctx.site, kind, event_id)]
+
+
+def list_items(ctx: Ctx) -> dict[str, Any]:
+    event_ids = _repeated(ctx, "eventId", 100)
+    item_ids = set(_repeated(ctx, "itemId", 100))
+    tags = set(_repeated(ctx, "tag", 50, min_len=1, max_len=30))
+    stages = set(_repeated(ctx, "stageName", 50))
+    facets = _repeated(ctx, "facet", 20, allowed=FACETS)
+    states = set(_repeated(ctx, "state", 20, allowed=STATES))
+    if not states & {"PUBLISHED", "DRAFT"}:
+        states.add("PUBLISHED")
+    if not states & {"VISIBLE", "HIDDEN"}:
+        states.add("VISIBLE")
+    starting_from = _time_param(ctx, "startingFrom")
+    starting_before = _time_param(ctx, "startingBefore")
+    limit, offset = _paging(ctx)
+
+    def wanted(doc: dict[str, Any]) -> bool:
+        start = parse_timestamp(doc["timeSlot"]["start"])
+        return (
+            ("HIDDEN" if doc["hidden"] else "VISIBLE") in states
+            and (not item_ids or doc["id"] in item_ids)
+            and (not tags or bool(tags & set(doc.get("tags", []))))
+            and (not stages or doc.get("stageName") in stages)
+            and (starting_from is None or (start is not None and start >= starting_from))
+            and (starting_before is None or (start is not None and start < starting_before))
+        )
+
+    docs: list[dict[str, Any]] = []
+    if "PUBLISHED" in states:
+        docs += _copies(ctx, SCHEDULE_PUBLISHED, event_ids)
+    if "DRAFT" in states:
+        docs += _copies(ctx, SCHEDULE_DRAFT, event_ids)
+    matched = [doc for doc in by_time(docs) if wanted(doc)]
+    page = matched[offset : offset + limit]
+    out: dict[str, Any] = {
+        "total": len(matched),
+        "limit": limit,
+        "offset": offset,
+        "items": [public(doc) for doc in page],
+        "facets": facet_counts(matched, facets),
+    }
+    if len(event_ids) == 1:
+        out["draftNotPublished"] = draft_differs(ctx, event_ids[0])
+    out["pagingMetadata"] = {"count": len(page), "offset": offset, "total": len(matched),
+                             "tooManyToCount": False}
+    return out
+
+
+def query_items(ctx: Ctx) -> dict[str, Any]:
+    published = [public(doc) for doc in by_time(ctx.txn.list(ctx.site, SCHEDULE_PUBLISHED))]
+    result = run_query(SCHEDULE_QUERY, published, ctx.body.get("query"), site=ctx.site,
+                       cursors=ctx.state.cursors)
+    return {"items": result.items, SCHEDULE_QUERY.metadata_key: result.metadata}
+
+
+def get_item(ctx: Ctx) -> dict[str, Any]:
+    item_id = ctx.path["itemId"]
+    event_id = ctx.param("eventId") or None
+    include_draft = _bool_param(ctx, "includeDraft")
+    out: dict[str, Any] = {}
+    published = find_copy(ctx, SCHEDULE_PUBLISHED, item_id, event_id)
+    if published is not None:
+        out["item"] = public(published)
+    draft = find_copy(ctx, SCHEDULE_DRAFT, item_id, event_id) if include_draft else None
+    if draft is not None:
+        out["draft"] = public(draft)
+    if not out:
+        raise _not_found(item_id)
+    return out
+
+
+# --- draft changes ----------------------------------------------------------------------------
+
+
+def add_item(ctx: Ctx) -> dict[str, Any]:
+    event_id = require_id(ctx.body.get("eventId"), "eventId")
+    item = complete_item(check(ITEM_SPEC, body_object(ctx, "item"), "item"))
+    require_event(ctx, event_id)
+    now = _stamp(ctx)
+    doc = item_document(new_id(), event_id, item, draft=True, created=now, updated=now)
+    ctx.txn.put(ctx.site, SCHEDULE_DRAFT, doc["id"], doc, parent=event_id)
+    return {"item": public(doc)}
+
+
+def _field_mask(ctx: Ctx) -> list[str] | None:
+    mask = parse_field_mask(ctx.body.get("fields"))
+    if mask == []:
+        raise fail("fields", 'must be a field mask: "name,stageName", ["name"] or '
+                   '{"paths": ["name"]}', "FORMAT")
+    for index, path in enumerate(mask or []):
+        if path not in MASK_PATHS:
+            raise fail(f"fields[{index}]", f"unknown field path {path!r}; updatable paths: "
+                       f"{', '.join(sorted(MASK_PATHS))}", "FORMAT")
+    return mask
+
+
+def update_item(ctx: Ctx) -> dict[str, Any]:
+    item_id = ctx.path["itemId"]
+    check_path_id(item_id, ctx.body.get("itemId"), "itemId")
+    event_id = require_id(ctx.body.get("eventId"), "eventId")
+    mask = _field_mask(ctx)
+    raw = body_object(ctx, "item")
+    sent = check(ITEM_PATCH_SPEC, raw, "item")
+    require_event(ctx, event_id)
+    stored = find_copy(ctx, SCHEDULE_DRAFT, item_id, event_id)
+    if stored is None:
+        raise _not_found(item_id)
+    if mask is None:
+        merged = raw  # no mask: the sent item replaces every writable field
+    else:
+        merged = writable(stored)
+        for path in mask:
+            set_path(merged, path, get_path(sent, path))
+    item = complete_item(check(ITEM_SPEC, merged, "item"))
+    doc = item_document(item_id, event_id, item, draft=True, created=stored["createdDate"],
+                        updated=_stamp(ctx))
+    ctx.txn.put(ctx.site, SCHEDULE_DRAFT, item_id, doc, parent=event_id)
+    return {"item": public(doc)}
+
+
+def delete_items(ctx: Ctx) -> dict[str, Any]:
+    event_id = require_id(ctx.param("eventId"), "eventId")
+    item_ids = _repeated(ctx, "itemIds", 100)
+    if not item_ids:
+        raise fail("itemIds", "must have at least 1 item", "MIN_SIZE", min=1)
+    require_event(ctx, event_id)
+    for item_id in item_ids:
+        if find_copy(ctx, SCHEDULE_DRAFT, item_id, event_id) is None:
+            raise _not_found(item_id)
+    for item_id in item_ids:
+        ctx.txn.delete(ctx.site, SCHEDULE_DRAFT, item_id)
+    return {}
+
+
+def discard(ctx: Ctx) -> dict[str, Any]:
+    event = require_event(ctx, ctx.param("eventId"))
+    discard_draft(ctx, event["id"])
+    return {}
+
+
+def publish(ctx: Ctx) -> dict[str, Any]:
+    event = require_event(ctx, ctx.body.get("eventId"))
+    publish_draft(ctx, event["id"])
+    return {}
+
+
+def reschedule_draft(ctx: Ctx) -> dict[str, Any]:
+    event_id = require_id(ctx.body.get("eventId"), "eventId")
+    zone = check_time_zone(ctx.body.get("timeZoneId"), "timeZoneId")
+    offset = parse_duration(ctx.body.get("timeSlotOffset"), "timeSlotOffset")
+    require_event(ctx, event_id)
+    now = _stamp(ctx)
+    for doc in ctx.txn.list(ctx.site, SCHEDULE_DRAFT, event_id):
+        reschedule(doc, offset, zone, now)
+        ctx.txn.put(ctx.site, SCHEDULE_DRAFT, doc["id"], doc, parent=event_id)
+    return {}
+
+
+ENDPOINTS: list[Endpoint] = [
+    # literal paths first: Starlette matches in order and "/{itemId}" would swallow them
+    *aliased(PREFIXES, "GET", "", list_items),
+    *aliased(PREFIXES, "POST", "/query", query_items),
+    *aliased(PREFIXES, "POST", "/publish", publish),
+    *aliased(PREFIXES, "POST", "/draft", add_item),
+    *aliased(PREFIXES, "DELETE", "/draft", discard),
+    *aliased(PREFIXES, "DELETE", "/draft/items", delete_items),
+    *aliased(PREFIXES, "POST", "/draft/reschedule", reschedule_draft),
+    *aliased(PREFIXES, "PATCH", "/draft/{itemId}", update_item),
+    *aliased(PREFIXES, "GET", "/{itemId}", get_item),
+]

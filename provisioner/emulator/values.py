@@ -47,7 +47,9 @@ def parse_timestamp(value: str) -> datetime | None:
 
 def format_timestamp(moment: datetime) -> str:
     moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # %Y does not pad years below 1000, and such a string would not parse back
+    return (f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}."
+            f"{moment.microsecond // 1000:03d}Z")
 
 
 def utc_now() -> datetime:

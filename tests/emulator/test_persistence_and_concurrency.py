@@ -88,3 +88,25 @@ def test_concurrent_creates_all_land_with_unique_slugs(tmp_path):
         with client(url) as api:
             listed = api.post(f"{EVENTS}/query", json={"query": {"paging": {"limit": 100}}})
             assert listed.json()["pagingMetadata"]["total"] == 40
+
+
+def test_a_revision_check_and_its_write_are_atomic(api, server):
+    event = api.post(EVENTS, json={"event": event_body()}).json()["event"]
+    policy = api.post("/events/v2/policies", json={"policy": {
+        "eventId": event["id"], "name": "Terms", "body": "v1"}}).json()["policy"]
+    assert policy["revision"] == "1"
+
+    def update(index: int) -> httpx.Response:
+        with client(server.base_url, api.api_key, api.site_id) as other:
+            return other.patch(f"/events/v2/policies/{policy['id']}", json={"policy": {
+                "eventId": event["id"], "name": "Terms", "body": f"writer {index}",
+                "revision": "1"}})
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        responses = list(pool.map(update, range(20)))
+    winners = [r for r in responses if r.status_code == 200]
+    assert len(winners) == 1, [r.status_code for r in responses]
+    assert sorted(r.status_code for r in responses if r.status_code != 200) == [409] * 19
+    stored = api.get(f"/events/v2/policies/{policy['id']}").json()["policy"]
+    assert stored["revision"] == "2"
+    assert stored["body"] == winners[0].json()["policy"]["body"]
