@@ -10,6 +10,8 @@ Decisions where the Wix notes are unsure (each is one place in this file):
 - Clone copies ticket definitions and the form, moves the dates 14 days after the original's,
   numbers a repeated title ("Title (1)") and returns a DRAFT unless `draft: false` is sent.
 - Cancel is allowed from UPCOMING or STARTED only.
+- `registration.tickets.currency` cannot change through PATCH once the event has ticket
+  definitions (400): their prices carry the currency, and ChangeCurrency moves both together.
 """
 
 from __future__ import annotations
@@ -270,10 +272,23 @@ def _apply_patch(ctx: Ctx, event: dict[str, Any], patch: dict[str, Any]) -> None
                        f"registration is {stored.get('initialType')}", "CUSTOM")
         patch["registration"] = merge_registration(stored, patch["registration"])
         check_registration(patch["registration"])
+        _refuse_currency_drift(ctx, event, stored, patch["registration"])
     seo_slug = (patch.get("seoSettings") or {}).get("slug")
     if seo_slug and seo_slug != event["slug"]:
         event["slug"] = _explicit_slug(ctx, seo_slug, event["id"])
     event.update(patch)
+
+
+def _refuse_currency_drift(
+    ctx: Ctx, event: dict[str, Any], stored: dict[str, Any], new: dict[str, Any]
+) -> None:
+    """Ticket prices carry the event's currency; only ChangeCurrency may move both together."""
+    before = (stored.get("tickets") or {}).get("currency")
+    after = (new.get("tickets") or {}).get("currency")
+    if before != after and ctx.txn.count(ctx.site, TICKET_DEFINITIONS, event["id"]):
+        raise fail("event.registration.tickets.currency",
+                   f"cannot change from {before} to {after} while the event has ticket "
+                   "definitions; use POST /events/v3/ticket-definitions/currency", "CUSTOM")
 
 
 def publish_event(ctx: Ctx) -> dict[str, Any]:

@@ -270,7 +270,7 @@ class Obj(Spec):
 def check(spec: Spec, value: Any, path: str) -> Any:
     """Validate one request value; raise ValidationFailed with every violation found."""
     errors: list[FieldViolation] = []
-    if value is None and isinstance(spec, Obj):
+    if value is None:
         raise ValidationFailed([FieldViolation(path, "is required", "REQUIRED_FIELD")])
     cleaned = spec.clean(value, path, errors)
     if errors:

@@ -87,10 +87,11 @@ class Txn:
     def put(
         self, site: str, kind: str, doc_id: str, body: dict[str, Any], parent: str | None = None
     ) -> None:
-        """Insert or replace; a replaced document keeps its creation sequence."""
+        """Insert or replace; a replaced document keeps its creation sequence, and its parent
+        unless a new one is given, so re-saving a child never detaches it from its event."""
         text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
         updated = self._conn.execute(
-            "UPDATE docs SET body=?, parent=? WHERE site=? AND kind=? AND id=?",
+            "UPDATE docs SET body=?, parent=COALESCE(?, parent) WHERE site=? AND kind=? AND id=?",
             (text, parent, site, kind, doc_id),
         ).rowcount
         if not updated:

@@ -466,3 +466,21 @@ def test_malformed_bodies_and_unknown_routes(api):
     assert_error(array, 400)
     assert_error(api.get("/events/v9/nothing"), 404, "NOT_FOUND")
     assert_error(api.put(EVENTS, json={}), 405)
+
+
+def test_currency_cannot_drift_from_existing_ticket_prices(api):
+    event = create_event(api, fields=["REGISTRATION"])
+    euro = {"event": {"registration": {"tickets": {"currency": "EUR"}}},
+            "fields": ["REGISTRATION"]}
+    # with no ticket definitions yet, the currency is free to change
+    changed = api.patch(f"{EVENTS}/{event['id']}", json=euro)
+    assert changed.json()["event"]["registration"]["tickets"]["currency"] == "EUR"
+    created = api.post("/events/v3/ticket-definitions", json={"ticketDefinition": {
+        "eventId": event["id"], "name": "GA", "feeType": "FEE_INCLUDED",
+        "pricingMethod": {"fixedPrice": {"value": "10.00", "currency": "EUR"}}}})
+    assert created.status_code == 200, created.text
+    back = {"event": {"registration": {"tickets": {"currency": "USD"}}}}
+    refused = api.patch(f"{EVENTS}/{event['id']}", json=back)
+    assert "event.registration.tickets.currency" in violations(refused)
+    stored = api.get(f"{EVENTS}/{event['id']}", params={"fields": "REGISTRATION"}).json()
+    assert stored["event"]["registration"]["tickets"]["currency"] == "EUR"
