@@ -42,6 +42,7 @@ from .event_model import (
     check_slug,
     default_registration,
     event_status,
+    filter_view,
     merge_registration,
     render_event,
     shifted,
@@ -184,8 +185,9 @@ def _visible(ctx: Ctx, include_drafts: Any) -> list[dict[str, Any]]:
 
 
 def _base_docs(ctx: Ctx, events: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict]]:
-    """(rendered base view for filtering, stored event) pairs."""
-    return [(render_event(ctx, e, {"REGISTRATION"}), e) for e in events]
+    """(view for filtering, stored event) pairs; only the page is fully rendered later."""
+    now = ctx.now()
+    return [(filter_view(e, now), e) for e in events]
 
 
 def query_events(ctx: Ctx) -> dict[str, Any]:
