@@ -32,7 +32,8 @@ from .common import (
     requested_fields,
 )
 from .errors import BadRequest, FailedPrecondition, NotFound
-from .event_model import (
+from .event_model import event_status, filter_view, render_event, shifted
+from .event_spec import (
     CREATE_SPEC,
     REQUESTED_FIELDS,
     UPDATE_SPEC,
@@ -41,11 +42,7 @@ from .event_model import (
     check_registration,
     check_slug,
     default_registration,
-    event_status,
-    filter_view,
     merge_registration,
-    render_event,
-    shifted,
     slug_from_title,
 )
 from .fields import check, fail

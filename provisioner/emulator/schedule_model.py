@@ -18,7 +18,7 @@ from typing import Any
 
 from .common import SCHEDULE_DRAFT, SCHEDULE_PUBLISHED
 from .errors import FieldViolation, ValidationFailed
-from .event_model import known_time_zone
+from .event_spec import known_time_zone
 from .fields import AnyJson, Arr, Bool, Enum, F, Obj, Str, Timestamp, fail
 from .http import Ctx
 from .query import RANGE, QField, QuerySpec, ops
