@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from .common import CATEGORIES, FORMS, TICKET_DEFINITIONS, public
 from .http import Ctx
-from .values import format_timestamp, parse_timestamp, stable_id
+from .values import format_timestamp, parse_timestamp, stable_id, window_phase
 
 
 def event_status(event: dict[str, Any], now: datetime) -> str:
@@ -93,13 +93,8 @@ def _registration_status(
     if kind == "TICKETING":
         return "CLOSED_AUTOMATICALLY" if sold_out else "OPEN_TICKETS"
     rsvp = registration.get("rsvp") or {}
-    now = ctx.now()
-    opens, closes = parse_timestamp(rsvp.get("startDate")), parse_timestamp(rsvp.get("endDate"))
-    if opens and now < opens:
-        return "SCHEDULED_RSVP"
-    if closes and now >= closes:
-        return "CLOSED_AUTOMATICALLY"
-    return "OPEN_RSVP"
+    phase = window_phase(rsvp.get("startDate"), rsvp.get("endDate"), ctx.now())
+    return {"before": "SCHEDULED_RSVP", "after": "CLOSED_AUTOMATICALLY"}.get(phase, "OPEN_RSVP")
 
 
 def _formatted(dates: dict[str, Any]) -> dict[str, str]:

@@ -48,7 +48,7 @@ from .fields import (
 )
 from .http import Ctx
 from .query import EQ, RANGE, QField, QuerySpec, ops
-from .values import format_timestamp, get_path, new_id, parse_timestamp
+from .values import format_timestamp, get_path, new_id, parse_timestamp, window_phase
 
 RO = F(AnyJson(), readonly=True)
 REQUESTED_FIELDS = ("SALES_DETAILS", "EVENT_DETAILS", "SEATING_DETAILS")
@@ -273,12 +273,8 @@ def prepare_sale_period(period: dict[str, Any], event: dict[str, Any]) -> None:
 
 def sale_status(definition: dict[str, Any], now: datetime) -> str:
     period = definition.get("salePeriod") or {}
-    start, end = parse_timestamp(period.get("startDate")), parse_timestamp(period.get("endDate"))
-    if start and now < start:
-        return "SALE_SCHEDULED"
-    if end and now >= end:
-        return "SALE_ENDED"
-    return "SALE_STARTED"
+    phase = window_phase(period.get("startDate"), period.get("endDate"), now)
+    return {"before": "SALE_SCHEDULED", "after": "SALE_ENDED"}.get(phase, "SALE_STARTED")
 
 
 def unsold(definition: dict[str, Any]) -> int | None:

@@ -52,6 +52,17 @@ def format_timestamp(moment: datetime) -> str:
             f"{moment.microsecond // 1000:03d}Z")
 
 
+def window_phase(start: str | None, end: str | None, now: datetime) -> str:
+    """"before", "during" or "after" an optional [start, end) window of ISO timestamps."""
+    opens = parse_timestamp(start) if start else None
+    closes = parse_timestamp(end) if end else None
+    if opens and now < opens:
+        return "before"
+    if closes and now >= closes:
+        return "after"
+    return "during"
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 

@@ -484,3 +484,23 @@ def test_currency_cannot_drift_from_existing_ticket_prices(api):
     assert "event.registration.tickets.currency" in violations(refused)
     stored = api.get(f"{EVENTS}/{event['id']}", params={"fields": "REGISTRATION"}).json()
     assert stored["event"]["registration"]["tickets"]["currency"] == "EUR"
+
+
+def test_clone_copies_ticket_definitions_with_fresh_ids_and_counters(api):
+    source = create_event(api, "Priced")
+    created = api.post("/events/v3/ticket-definitions", json={"ticketDefinition": {
+        "eventId": source["id"], "name": "GA", "feeType": "FEE_INCLUDED", "initialLimit": 50,
+        "pricingMethod": {"fixedPrice": {"value": "25.00", "currency": "USD"}}}})
+    original = created.json()["ticketDefinition"]
+    copy = api.post(f"{EVENTS}/{source['id']}/clone").json()["event"]
+    copied = api.post("/events/v3/ticket-definitions/query", json={
+        "query": {"filter": {"eventId": copy["id"]}}, "fields": ["SALES_DETAILS"]}).json()
+    [definition] = copied["ticketDefinitions"]
+    assert definition["id"] != original["id"]
+    assert definition["revision"] == "1"
+    assert (definition["name"], definition["pricingMethod"]["fixedPrice"]["value"]) == (
+        "GA", "25.00")
+    assert definition["salesDetails"]["unsoldCount"] == 50
+    # the source keeps its own definition
+    still = api.get(f"/events/v3/ticket-definitions/{original['id']}")
+    assert still.json()["ticketDefinition"]["eventId"] == source["id"]
