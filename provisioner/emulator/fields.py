@@ -12,6 +12,7 @@ JSON `null` counts as absent, as it does for protobuf JSON.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,11 +29,12 @@ from .values import (
 MISSING: Any = object()
 
 
-class Spec:
+class Spec(ABC):
     """Base for field specs: `clean` returns the cleaned value or MISSING after a violation."""
 
+    @abstractmethod
     def clean(self, value: Any, path: str, errors: list[FieldViolation]) -> Any:
-        raise NotImplementedError
+        """The cleaned value, or MISSING after appending violations to `errors`."""
 
 
 @dataclass
