@@ -62,8 +62,8 @@ from .categories_model import (
     render,
     succeeded,
 )
-from .common import CATEGORIES, EVENTS, body_object, check_path_id, requested_fields
-from .errors import ApiError, BadRequest, Conflict, FailedPrecondition, NotFound
+from .common import CATEGORIES, EVENTS, body_object, check_path_id, load, requested_fields
+from .errors import ApiError, BadRequest, Conflict, FailedPrecondition
 from .fields import Arr, check, fail
 from .http import Ctx, Endpoint
 from .query import compile_filter, run_query
@@ -81,10 +81,7 @@ Change = Callable[[Ctx, dict[str, Any], list[str]], None]
 
 
 def _load(ctx: Ctx, category_id: str) -> dict[str, Any]:
-    category = ctx.txn.get(ctx.site, CATEGORIES, category_id)
-    if category is None:
-        raise NotFound(f"Category {category_id} not found", code="CATEGORY_NOT_FOUND")
-    return category
+    return load(ctx, CATEGORIES, category_id, "Category", "CATEGORY_NOT_FOUND")
 
 
 def _save(ctx: Ctx, category: dict[str, Any]) -> None:
@@ -132,8 +129,7 @@ def _unique(ids: list[str]) -> list[str]:
 
 def _require_events(ctx: Ctx, event_ids: list[str]) -> None:
     for event_id in event_ids:
-        if ctx.txn.get(ctx.site, EVENTS, event_id) is None:
-            raise NotFound(f"Event {event_id} not found", code="EVENT_NOT_FOUND")
+        load(ctx, EVENTS, event_id, "Event", "EVENT_NOT_FOUND")
 
 
 def _categories_per_event(ctx: Ctx) -> dict[str, int]:
@@ -308,8 +304,7 @@ def unassign_events_by_filter(ctx: Ctx) -> dict[str, Any]:
 
 def list_event_categories(ctx: Ctx) -> dict[str, Any]:
     event_id = ctx.path["categoryId"]  # on this route the segment holds an event id
-    if ctx.txn.get(ctx.site, EVENTS, event_id) is None:
-        raise NotFound(f"Event {event_id} not found", code="EVENT_NOT_FOUND")
+    load(ctx, EVENTS, event_id, "Event", "EVENT_NOT_FOUND")
     return {"categories": [
         render(c) for c in ctx.txn.list(ctx.site, CATEGORIES)
         if event_id in c["_events"] and "HIDDEN" not in c["states"]

@@ -38,17 +38,21 @@ def require_id(value: Any, field: str) -> str:
     return value
 
 
+def load(ctx: Ctx, kind: str, doc_id: str, label: str, code: str) -> dict[str, Any]:
+    """The stored document, or a 404 naming what was not found (`Policy <id> not found`)."""
+    doc = ctx.txn.get(ctx.site, kind, doc_id)
+    if doc is None:
+        raise NotFound(f"{label} {doc_id} not found", code=code)
+    return doc
+
+
 def find_event(ctx: Ctx, event_id: str) -> dict[str, Any] | None:
     return ctx.txn.get(ctx.site, EVENTS, event_id)
 
 
 def require_event(ctx: Ctx, event_id: Any, field: str = "eventId") -> dict[str, Any]:
     """The stored event named by a request field; 400 if absent, 404 if unknown."""
-    event_id = require_id(event_id, field)
-    event = find_event(ctx, event_id)
-    if event is None:
-        raise NotFound(f"Event {event_id} not found", code="EVENT_NOT_FOUND")
-    return event
+    return load(ctx, EVENTS, require_id(event_id, field), "Event", "EVENT_NOT_FOUND")
 
 
 def requested_fields(

@@ -29,9 +29,10 @@ from .common import (
     TICKET_DEFINITIONS,
     body_object,
     check_path_id,
+    load,
     requested_fields,
 )
-from .errors import BadRequest, FailedPrecondition, NotFound
+from .errors import FailedPrecondition, NotFound
 from .event_model import event_status, filter_view, render_event, shifted
 from .event_spec import (
     CREATE_SPEC,
@@ -47,6 +48,7 @@ from .event_spec import (
 )
 from .fields import check, fail
 from .http import Ctx, Endpoint
+from .params import int_param
 from .query import RANGE, QField, QuerySpec, compile_filter, ops, run_query
 from .values import format_timestamp, new_id, stable_id
 
@@ -83,10 +85,7 @@ def _fields(ctx: Ctx) -> set[str]:
 
 
 def _load(ctx: Ctx, event_id: str) -> dict[str, Any]:
-    event = ctx.txn.get(ctx.site, EVENTS, event_id)
-    if event is None:
-        raise NotFound(f"Event {event_id} not found", code="EVENT_NOT_FOUND")
-    return event
+    return load(ctx, EVENTS, event_id, "Event", "EVENT_NOT_FOUND")
 
 
 def _save(ctx: Ctx, event: dict[str, Any]) -> None:
@@ -220,18 +219,11 @@ def count_events_by_status(ctx: Ctx) -> dict[str, Any]:
 
 
 def list_events_by_category(ctx: Ctx) -> dict[str, Any]:
-    category = ctx.txn.get(ctx.site, CATEGORIES, ctx.path["categoryId"])
-    if category is None:
-        raise NotFound(f"Category {ctx.path['categoryId']} not found", code="CATEGORY_NOT_FOUND")
+    category = load(ctx, CATEGORIES, ctx.path["categoryId"], "Category", "CATEGORY_NOT_FOUND")
     fields = _fields(ctx)
-    limit_raw, offset_raw = ctx.param("paging.limit"), ctx.param("paging.offset")
-    try:
-        limit = int(limit_raw) if limit_raw is not None else 100
-        offset = int(offset_raw) if offset_raw is not None else 0
-    except ValueError:
-        raise BadRequest("paging.limit and paging.offset must be integers") from None
-    if not 0 <= limit <= 100 or offset < 0:
-        raise BadRequest("paging.limit must be 0 to 100 and paging.offset at least 0")
+    limit = int_param(ctx, "paging.limit", 100)
+    limit = 100 if limit is None else limit
+    offset = int_param(ctx, "paging.offset", None) or 0
     events = [ctx.txn.get(ctx.site, EVENTS, eid) for eid in category.get("_events", [])]
     listed = [e for e in events if e is not None and e.get("_state") != "DRAFT"]
     page = listed[offset : offset + limit]

@@ -36,11 +36,12 @@ from .common import (
     POLICIES,
     body_object,
     check_path_id,
+    load,
     next_revision,
     public,
     require_event,
 )
-from .errors import BadRequest, FailedPrecondition, NotFound, stale_revision
+from .errors import BadRequest, FailedPrecondition, stale_revision
 from .fields import AnyJson, F, Obj, Str, check, fail
 from .http import Ctx, Endpoint, aliased
 from .query import EQ, RANGE, QField, QuerySpec, ops, run_query
@@ -118,10 +119,7 @@ def render(policy: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load(ctx: Ctx, policy_id: str) -> dict[str, Any]:
-    policy = ctx.txn.get(ctx.site, POLICIES, policy_id)
-    if policy is None:
-        raise NotFound(f"Policy {policy_id} not found", code="POLICY_NOT_FOUND")
-    return policy
+    return load(ctx, POLICIES, policy_id, "Policy", "POLICY_NOT_FOUND")
 
 
 def _save(ctx: Ctx, policy: dict[str, Any]) -> None:

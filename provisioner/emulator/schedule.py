@@ -31,8 +31,6 @@ Decisions where the Wix notes are unsure (each is one place in this module or it
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
 from typing import Any
 
 from .common import (
@@ -47,6 +45,7 @@ from .common import (
 from .errors import NotFound
 from .fields import check, fail
 from .http import Ctx, Endpoint, aliased
+from .params import bool_param, int_param, repeated_param, time_param
 from .query import run_query
 from .schedule_model import (
     FACETS,
@@ -87,65 +86,11 @@ def _not_found(item_id: str) -> NotFound:
 # --- query-string parameters -------------------------------------------------------------------
 
 
-def _repeated(
-    ctx: Ctx, name: str, max_items: int, *, allowed: tuple[str, ...] = (),
-    min_len: int = 0, max_len: int | None = None,
-) -> list[str]:
-    """A repeated query parameter, checked like a request array, without duplicates."""
-    values = ctx.params(name)
-    if len(values) > max_items:
-        raise fail(name, f"must have at most {max_items} items (got {len(values)})", "MAX_SIZE",
-                   max=max_items)
-    for index, value in enumerate(values):
-        where = f"{name}[{index}]"
-        if allowed and value not in allowed:
-            raise fail(where, f"value is required to be one of [{', '.join(allowed)}], "
-                       f"got {value!r}", "FORMAT")
-        if len(value) < min_len:
-            raise fail(where, "must not be empty", "MIN_LENGTH", min=min_len)
-        if max_len is not None and len(value) > max_len:
-            raise fail(where, f"must be at most {max_len} characters long", "MAX_LENGTH",
-                       max=max_len)
-    return list(dict.fromkeys(values))
-
-
-def _int_param(ctx: Ctx, name: str, maximum: int | None) -> int | None:
-    raw = ctx.param(name)
-    if raw is None:
-        return None
-    if not re.fullmatch(r"\d+", raw.strip()):
-        raise fail(name, f"must be a non-negative integer, got {raw!r}", "FORMAT")
-    value = int(raw)
-    if maximum is not None and value > maximum:
-        raise fail(name, f"must be at most {maximum} (got {value})", "MAX", max=maximum)
-    return value
-
-
-def _time_param(ctx: Ctx, name: str) -> datetime | None:
-    raw = ctx.param(name)
-    if raw is None:
-        return None
-    moment = parse_timestamp(raw)
-    if moment is None:
-        raise fail(name, 'must be an ISO-8601 timestamp with a time zone, e.g. '
-                   '"2026-09-15T19:00:00Z"', "FORMAT")
-    return moment
-
-
-def _bool_param(ctx: Ctx, name: str) -> bool:
-    raw = ctx.param(name)
-    if raw is None:
-        return False
-    if raw not in ("true", "false"):
-        raise fail(name, f"must be true or false, got {raw!r}", "FORMAT")
-    return raw == "true"
-
-
 def _paging(ctx: Ctx) -> tuple[int, int]:
-    limit = _int_param(ctx, "paging.limit", MAX_PAGE)
-    offset = _int_param(ctx, "paging.offset", None)
-    old_limit = _int_param(ctx, "limit", MAX_PAGE)
-    old_offset = _int_param(ctx, "offset", DEPRECATED_MAX_OFFSET)
+    limit = int_param(ctx, "paging.limit", MAX_PAGE)
+    offset = int_param(ctx, "paging.offset", None)
+    old_limit = int_param(ctx, "limit", MAX_PAGE)
+    old_offset = int_param(ctx, "offset", DEPRECATED_MAX_OFFSET)
     if limit is None:
         limit = LIST_DEFAULT_LIMIT if old_limit is None else old_limit
     if offset is None:
@@ -163,18 +108,18 @@ def _copies(ctx: Ctx, kind: str, event_ids: list[str]) -> list[dict[str, Any]]:
 
 
 def list_items(ctx: Ctx) -> dict[str, Any]:
-    event_ids = _repeated(ctx, "eventId", 100)
-    item_ids = set(_repeated(ctx, "itemId", 100))
-    tags = set(_repeated(ctx, "tag", 50, min_len=1, max_len=30))
-    stages = set(_repeated(ctx, "stageName", 50))
-    facets = _repeated(ctx, "facet", 20, allowed=FACETS)
-    states = set(_repeated(ctx, "state", 20, allowed=STATES))
+    event_ids = repeated_param(ctx, "eventId", 100)
+    item_ids = set(repeated_param(ctx, "itemId", 100))
+    tags = set(repeated_param(ctx, "tag", 50, min_len=1, max_len=30))
+    stages = set(repeated_param(ctx, "stageName", 50))
+    facets = repeated_param(ctx, "facet", 20, allowed=FACETS)
+    states = set(repeated_param(ctx, "state", 20, allowed=STATES))
     if not states & {"PUBLISHED", "DRAFT"}:
         states.add("PUBLISHED")
     if not states & {"VISIBLE", "HIDDEN"}:
         states.add("VISIBLE")
-    starting_from = _time_param(ctx, "startingFrom")
-    starting_before = _time_param(ctx, "startingBefore")
+    starting_from = time_param(ctx, "startingFrom")
+    starting_before = time_param(ctx, "startingBefore")
     limit, offset = _paging(ctx)
 
     def wanted(doc: dict[str, Any]) -> bool:
@@ -219,7 +164,7 @@ def query_items(ctx: Ctx) -> dict[str, Any]:
 def get_item(ctx: Ctx) -> dict[str, Any]:
     item_id = ctx.path["itemId"]
     event_id = ctx.param("eventId") or None
-    include_draft = _bool_param(ctx, "includeDraft")
+    include_draft = bool_param(ctx, "includeDraft")
     out: dict[str, Any] = {}
     published = find_copy(ctx, SCHEDULE_PUBLISHED, item_id, event_id)
     if published is not None:
@@ -283,7 +228,7 @@ def update_item(ctx: Ctx) -> dict[str, Any]:
 
 def delete_items(ctx: Ctx) -> dict[str, Any]:
     event_id = require_id(ctx.param("eventId"), "eventId")
-    item_ids = _repeated(ctx, "itemIds", 100)
+    item_ids = repeated_param(ctx, "itemIds", 100)
     if not item_ids:
         raise fail("itemIds", "must have at least 1 item", "MIN_SIZE", min=1)
     require_event(ctx, event_id)

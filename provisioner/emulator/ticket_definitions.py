@@ -38,11 +38,12 @@ from .common import (
     TICKET_DEFINITIONS,
     body_object,
     check_path_id,
+    load,
     next_revision,
     requested_fields,
     require_event,
 )
-from .errors import BadRequest, FailedPrecondition, NotFound, stale_revision
+from .errors import BadRequest, FailedPrecondition, stale_revision
 from .fields import F, Obj, Str, check, fail
 from .http import Ctx, Endpoint, aliased
 from .query import QuerySpec, compile_filter, run_query
@@ -99,11 +100,8 @@ def _stamp(ctx: Ctx) -> str:
 
 
 def _load(ctx: Ctx, definition_id: str) -> dict[str, Any]:
-    definition = ctx.txn.get(ctx.site, TICKET_DEFINITIONS, definition_id)
-    if definition is None:
-        raise NotFound(f"Ticket definition {definition_id} not found",
-                       code="TICKET_DEFINITION_NOT_FOUND")
-    return definition
+    return load(ctx, TICKET_DEFINITIONS, definition_id, "Ticket definition",
+                "TICKET_DEFINITION_NOT_FOUND")
 
 
 def _event_of(ctx: Ctx, definition: dict[str, Any]) -> dict[str, Any]:

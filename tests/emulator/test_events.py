@@ -504,3 +504,23 @@ def test_clone_copies_ticket_definitions_with_fresh_ids_and_counters(api):
     # the source keeps its own definition
     still = api.get(f"/events/v3/ticket-definitions/{original['id']}")
     assert still.json()["ticketDefinition"]["eventId"] == source["id"]
+
+
+def test_list_events_by_category_pages_and_checks_its_query_string(api):
+    first, second = create_event(api, "First"), create_event(api, "Second")
+    category = api.post("/events/v1/categories", json={"category": {"name": "Tech"}}).json()
+    category_id = category["category"]["id"]
+    assigned = api.post(f"/events/v1/categories/{category_id}/events",
+                        json={"eventId": [first["id"], second["id"]]})
+    assert assigned.status_code == 200, assigned.text
+    page = api.get(f"{EVENTS}/category/{category_id}",
+                   params={"paging.limit": "1", "paging.offset": "1"}).json()
+    assert [e["id"] for e in page["events"]] == [second["id"]]
+    assert page["pagingMetadata"] == {"count": 1, "offset": 1, "total": 2,
+                                      "tooManyToCount": False}
+    bad = api.get(f"{EVENTS}/category/{category_id}", params={"paging.limit": "ten"})
+    assert "paging.limit" in violations(bad)
+    too_many = api.get(f"{EVENTS}/category/{category_id}", params={"paging.limit": "101"})
+    assert "paging.limit" in violations(too_many)
+    assert_error(api.get(f"{EVENTS}/category/3f1e2d4c-0000-4000-8000-000000000000"), 404,
+                 "CATEGORY_NOT_FOUND")
