@@ -26,8 +26,9 @@ Decisions where the Wix notes are unsure (each is one place in this module or it
   spec: `id` and `title` with `$eq`/`$in` (`name` is read as `title`, after the SDK comment "id
   and name with $eq"), plus `$and`/`$or`/`$not`; drafts are included. An event that is already
   in 10 categories is skipped, as an asynchronous job could not report it.
-- Reorder needs `eventId` and exactly one of `beforeEventId`/`afterEventId`; both, neither, an
-  id not assigned to the category, or a reference equal to `eventId` is 400
+- Reorder follows the same rule as policies and ticket definitions (`common.reordered`): when
+  both `beforeEventId` and `afterEventId` are sent, the one written last wins; neither, an id
+  not assigned to the category, or a reference equal to `eventId` is 400
   `INVALID_REORDER_INSTRUCTION`.
 - Query requires `query` (non-optional in the SDK) and pages by offset only. `id`, `name` and
   `createdDate` are sortable, `states` is not and takes only `$hasSome` (SDK spec). Equal names
@@ -62,8 +63,16 @@ from .categories_model import (
     render,
     succeeded,
 )
-from .common import CATEGORIES, EVENTS, body_object, check_path_id, load, requested_fields
-from .errors import ApiError, BadRequest, Conflict, FailedPrecondition
+from .common import (
+    CATEGORIES,
+    EVENTS,
+    body_object,
+    check_path_id,
+    load,
+    reordered,
+    requested_fields,
+)
+from .errors import ApiError, Conflict, FailedPrecondition
 from .fields import Arr, check, fail
 from .http import Ctx, Endpoint
 from .query import compile_filter, run_query
@@ -72,7 +81,6 @@ from .values import format_timestamp, new_id
 PREFIX = "/events/v1/categories"
 BULK = "/events/v1/bulk/categories"
 ASYNC = "/events/v1/bulk-async/categories"
-INVALID_REORDER = "INVALID_REORDER_INSTRUCTION"
 
 Change = Callable[[Ctx, dict[str, Any], list[str]], None]
 
@@ -311,30 +319,12 @@ def list_event_categories(ctx: Ctx) -> dict[str, Any]:
     ]}
 
 
-def _invalid_reorder(message: str) -> BadRequest:
-    return BadRequest(message, code=INVALID_REORDER)
-
-
 def reorder_category_events(ctx: Ctx) -> dict[str, Any]:
     request = check(REORDER_SPEC, ctx.body, "")
     category = _load(ctx, ctx.path["categoryId"])
-    event_id = request["eventId"]
-    references = [(key, request[key]) for key in ("beforeEventId", "afterEventId")
-                  if request.get(key)]
-    if len(references) != 1:
-        raise _invalid_reorder("send exactly one of beforeEventId or afterEventId")
-    key, reference_id = references[0]
-    if reference_id == event_id:
-        raise _invalid_reorder(f"{key} must name an event other than eventId {event_id}")
-    order = list(category["_events"])
-    for field, wanted in (("eventId", event_id), (key, reference_id)):
-        if wanted not in order:
-            raise _invalid_reorder(f"{field} {wanted} is not assigned to category "
-                                   f"{category['id']}")
-    order.remove(event_id)
-    anchor = order.index(reference_id)
-    order.insert(anchor if key == "beforeEventId" else anchor + 1, event_id)
-    category["_events"] = order
+    category["_events"] = reordered(
+        category["_events"], request["eventId"], ctx.body, "beforeEventId", "afterEventId",
+        "eventId", f"the events assigned to category {category['id']}")
     _save(ctx, category)
     return {}
 

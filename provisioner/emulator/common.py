@@ -95,3 +95,36 @@ def check_path_id(path_id: str, body_id: Any, field: str) -> None:
 
 def next_revision(doc: dict[str, Any]) -> str:
     return str(int(doc.get("revision", "0")) + 1)
+
+
+INVALID_REORDER = "INVALID_REORDER_INSTRUCTION"
+
+
+def reordered(
+    ids: list[str], moved_id: str, body: dict[str, Any], before_key: str, after_key: str,
+    moved_field: str, scope: str,
+) -> list[str]:
+    """`ids` with `moved_id` placed right before or after the reference the body names.
+
+    Wix's reorder calls take a one-of reference; when both members are sent, the one written
+    last in the body wins (documented for ticket definitions and policies), and an empty one
+    counts as not sent. Anything else is a 400 INVALID_REORDER_INSTRUCTION.
+    """
+    reference = None
+    for key, value in body.items():
+        if key in (before_key, after_key) and value:
+            reference = (key, value)
+    if reference is None:
+        raise BadRequest(f"send {before_key} or {after_key} to say where {moved_field} goes",
+                         code=INVALID_REORDER)
+    key, reference_id = reference
+    if reference_id == moved_id:
+        raise BadRequest(f"{key} must name something other than {moved_field} {moved_id}",
+                         code=INVALID_REORDER)
+    for field, wanted in ((moved_field, moved_id), (key, reference_id)):
+        if wanted not in ids:
+            raise BadRequest(f"{field} {wanted} is not one of {scope}", code=INVALID_REORDER)
+    rest = [i for i in ids if i != moved_id]
+    anchor = rest.index(reference_id)
+    rest.insert(anchor if key == before_key else anchor + 1, moved_id)
+    return rest

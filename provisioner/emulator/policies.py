@@ -39,9 +39,10 @@ from .common import (
     load,
     next_revision,
     public,
+    reordered,
     require_event,
 )
-from .errors import BadRequest, FailedPrecondition, stale_revision
+from .errors import FailedPrecondition, stale_revision
 from .fields import AnyJson, F, Obj, Str, check, fail
 from .http import Ctx, Endpoint, aliased
 from .query import EQ, RANGE, QField, QuerySpec, ops, run_query
@@ -106,7 +107,6 @@ POLICY_QUERY = QuerySpec(
     op_aliases={"$hasSome": "$in"},  # the REST filter table lists it, the SDK spec does not
 )
 
-INVALID_REORDER = "INVALID_REORDER_INSTRUCTION"
 
 
 # --- storage and rendering ---------------------------------------------------------------------
@@ -201,36 +201,14 @@ def query_policies(ctx: Ctx) -> dict[str, Any]:
     return {"policies": result.items, POLICY_QUERY.metadata_key: result.metadata}
 
 
-def _reference(body: dict[str, Any]) -> tuple[str, str] | None:
-    """(key, policy id) of the reference that applies: the one written last in the body."""
-    chosen = None
-    for key, value in body.items():
-        if key in ("beforePolicyId", "afterPolicyId") and value:
-            chosen = (key, value)
-    return chosen
-
-
-def _invalid_reorder(message: str) -> BadRequest:
-    return BadRequest(message, code=INVALID_REORDER)
-
-
 def reorder_event_policies(ctx: Ctx) -> dict[str, Any]:
     request = check(REORDER_SPEC, ctx.body, "")
     event_id, policy_id = request["eventId"], request["policyId"]
-    reference = _reference(ctx.body)
-    if reference is None:
-        raise _invalid_reorder("send beforePolicyId or afterPolicyId to say where the policy goes")
-    key, reference_id = reference
-    if reference_id == policy_id:
-        raise _invalid_reorder(f"{key} must name a policy other than policyId {policy_id}")
-    policies = event_policies(ctx, event_id)
-    ids = [p["id"] for p in policies]
-    for field, wanted in (("policyId", policy_id), (key, reference_id)):
-        if wanted not in ids:
-            raise _invalid_reorder(f"{field} {wanted} is not a policy of event {event_id}")
-    moved = policies.pop(ids.index(policy_id))
-    anchor = [p["id"] for p in policies].index(reference_id)
-    policies.insert(anchor if key == "beforePolicyId" else anchor + 1, moved)
+    by_id = {p["id"]: p for p in event_policies(ctx, event_id)}
+    order = reordered(list(by_id), policy_id, ctx.body, "beforePolicyId", "afterPolicyId",
+                      "policyId", f"the policies of event {event_id}")
+    policies = [by_id[i] for i in order]
+    moved = by_id[policy_id]
     moved.update(revision=next_revision(moved), updatedDate=_stamp(ctx))
     for index, policy in enumerate(policies):
         policy["_sortIndex"] = index

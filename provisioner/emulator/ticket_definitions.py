@@ -40,10 +40,11 @@ from .common import (
     check_path_id,
     load,
     next_revision,
+    reordered,
     requested_fields,
     require_event,
 )
-from .errors import BadRequest, FailedPrecondition, stale_revision
+from .errors import FailedPrecondition, stale_revision
 from .fields import F, Obj, Str, check, fail
 from .http import Ctx, Endpoint, aliased
 from .query import QuerySpec, compile_filter, run_query
@@ -208,35 +209,15 @@ def delete_ticket_definition(ctx: Ctx) -> dict[str, Any]:
     return {}
 
 
-def _invalid_reorder(message: str) -> BadRequest:
-    return BadRequest(message, code="INVALID_REORDER_INSTRUCTION")
-
-
 def reorder_ticket_definitions(ctx: Ctx) -> dict[str, Any]:
     request = check(REORDER_SPEC, ctx.body, "")
     event = require_event(ctx, request["eventId"])
-    moved_id = request["ticketDefinitionId"]
-    # a oneof: when both members are sent, the one the parser meets last wins
-    sent = [k for k, v in ctx.body.items()
-            if k in ("beforeDefinitionId", "afterDefinitionId") and v is not None]
     ordered = _display_order(ctx.txn.list(ctx.site, TICKET_DEFINITIONS, event["id"]))
     by_id = {d["id"]: d for d in ordered}
-    if moved_id not in by_id:
-        raise _invalid_reorder(f"ticketDefinitionId {moved_id} is not a ticket definition of "
-                               f"event {event['id']}")
-    key = sent[-1] if sent else "beforeDefinitionId"
-    reference_id = request.get(key)
-    if not reference_id:
-        raise _invalid_reorder("send beforeDefinitionId or afterDefinitionId to say where the "
-                               "definition goes")
-    if reference_id == moved_id:
-        raise _invalid_reorder(f"{key} must name another definition, not the one being moved")
-    if reference_id not in by_id:
-        raise _invalid_reorder(f"{key} {reference_id} is not a ticket definition of event "
-                               f"{event['id']}")
-    new_order = [d for d in ordered if d["id"] != moved_id]
-    position = next(i for i, d in enumerate(new_order) if d["id"] == reference_id)
-    new_order.insert(position if key == "beforeDefinitionId" else position + 1, by_id[moved_id])
+    order = reordered(list(by_id), request["ticketDefinitionId"], ctx.body,
+                      "beforeDefinitionId", "afterDefinitionId", "ticketDefinitionId",
+                      f"the ticket definitions of event {event['id']}")
+    new_order = [by_id[i] for i in order]
     now = _stamp(ctx)
     for index, definition in enumerate(new_order):
         if ordered[index]["id"] != definition["id"]:

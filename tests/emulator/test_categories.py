@@ -539,7 +539,7 @@ def test_reorder_refusals(api):
     path = f"{PREFIX}/{category['id']}/reorder"
     for body in (
         {"eventId": a},
-        {"eventId": a, "beforeEventId": b, "afterEventId": b},
+        {"eventId": a, "beforeEventId": ""},
         {"eventId": a, "beforeEventId": a},
         {"eventId": outside, "beforeEventId": a},
         {"eventId": a, "afterEventId": outside},
@@ -550,6 +550,10 @@ def test_reorder_refusals(api):
     assert_error(api.post(f"{PREFIX}/{uuid.uuid4()}/reorder",
                           json={"eventId": a, "beforeEventId": b}), 404, "CATEGORY_NOT_FOUND")
     assert category_event_ids(api, category["id"]) == [a, b]
+    # both references: the one written last wins, as for policies and ticket definitions
+    both = api.post(path, json={"eventId": a, "beforeEventId": b, "afterEventId": b})
+    assert both.status_code == 200, both.text
+    assert category_event_ids(api, category["id"]) == [b, a]
 
 
 def test_deleting_an_event_removes_it_from_every_category(api):
