@@ -3,6 +3,8 @@ exit codes (0 success, 1 a problem the user can fix, 2 bad usage)."""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import click
@@ -14,6 +16,56 @@ from . import __version__
 @click.version_option(__version__, prog_name="provisioner")
 def main() -> None:
     """Event-as-code for Wix Events."""
+
+
+def _color(text: str, **style: object) -> str:
+    """Style `text` unless NO_COLOR is set (click drops the styling when not on a terminal)."""
+    return text if os.environ.get("NO_COLOR") else click.style(text, **style)  # type: ignore[arg-type]
+
+
+_NOUNS = {"events": "event", "tickets": "ticket", "schedule items": "schedule item",
+          "policies": "policy", "form controls": "form control", "categories": "category"}
+
+
+def _plural(count: int, noun: str) -> str:
+    if count == 1:
+        return f"1 {noun}"
+    plural = noun[:-1] + "ies" if noun.endswith("y") and noun[-2] not in "aeiou" else noun + "s"
+    return f"{count} {plural}"
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the outcome as JSON: {valid, errors, warnings, counts, problems}.")
+def validate(paths: tuple[str, ...], as_json: bool) -> None:
+    """Check spec files or folders without touching any site.
+
+    Every problem is reported at once as `file:line:column: field.path: message`. Exits 0 when
+    the spec is valid (warnings are printed), 1 when it is not.
+    """
+    from .spec.loader import load, summary
+
+    result = load(paths)
+    if as_json:
+        click.echo(json.dumps(summary(result), indent=2))
+        raise SystemExit(0 if result.ok else 1)
+    for problem in result.problems:
+        line = problem.format()
+        click.echo(_color(line, fg="red" if problem.is_error else "yellow"))
+    counts = result.counts()
+    described = ", ".join(
+        _plural(counts[plural], singular) for plural, singular in _NOUNS.items() if counts[plural]
+    )
+    files = _plural(counts["files"], "file")
+    warnings = _plural(len(result.warnings), "warning")
+    if result.ok:
+        click.echo(_color("Valid", fg="green", bold=True) +
+                   f": {files}, {described or 'nothing to manage'}; {warnings}.")
+        return
+    click.echo(_color("Invalid", fg="red", bold=True) +
+               f": {_plural(len(result.errors), 'error')} and {warnings} in {files}.")
+    raise SystemExit(1)
 
 
 @main.group()

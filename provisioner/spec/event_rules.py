@@ -1,0 +1,308 @@
+"""The rules about one event that no JSON Schema can say: dates in order, times that exist,
+sale periods inside the event, one currency, tickets only on ticketed events, unique names.
+
+Rules run on every document, including ones with schema errors, so all problems show at once;
+every read is therefore type-guarded and a part that is malformed is simply skipped (the schema
+has already reported it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from . import times
+from .problems import WARNING, Path, Problem, format_path
+from .source import Document
+
+FORM_KINDS_BY_KIND = ("address", "additionalGuests", "name", "email")  # one of each per form
+TICKETING, RSVP = "TICKETING", "RSVP"
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def items(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    """The mappings of a list, with their indexes (other entries are the schema's business)."""
+    if not isinstance(value, list):
+        return []
+    return [(index, item) for index, item in enumerate(value) if isinstance(item, dict)]
+
+
+def text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+@dataclass
+class EventCheck:
+    """Checks one event at `path` of `doc`, collecting problems."""
+
+    doc: Document
+    path: Path
+    event: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+    zone: ZoneInfo | None = None
+    start: times.Instant | None = None
+    end: times.Instant | None = None
+    paid_prices: list[Path] = field(default_factory=list)
+
+    def error(self, path: Path, message: str, rule: str, *, key: bool = False) -> None:
+        self.problems.append(self.doc.problem(path, message, key=key, rule=rule))
+
+    def warn(self, path: Path, message: str, rule: str) -> None:
+        self.problems.append(self.doc.problem(path, message, severity=WARNING, rule=rule))
+
+    def run(self) -> list[Problem]:
+        self.check_dates()
+        self.check_registration()
+        self.check_tickets()
+        self.check_schedule()
+        self.check_policies()
+        self.check_form()
+        return self.problems
+
+    # --- times -----------------------------------------------------------------------------
+
+    def instant(self, path: Path, value: Any, local_zone: ZoneInfo | None = None
+                ) -> times.Instant | None:
+        """Read a time written at `path`; report it and return None when it is unusable."""
+        if not isinstance(value, str) or not times.TIME_RE.match(value):
+            return None  # missing or malformed: the schema reports it
+        try:
+            found = times.parse(value, local_zone or self.zone)
+        except times.NoZone:
+            return None  # the missing or unknown zone is reported where it is written
+        except times.TimeProblem as problem:
+            self.error(path, str(problem), "time")
+            return None
+        if found.ambiguous:
+            zone_name = (local_zone or self.zone).key  # type: ignore[union-attr]
+            self.warn(path, f"{value} happens twice in {zone_name} (clocks go back); the "
+                      "first occurrence is taken. Add an offset to choose", "time.ambiguous")
+        return found
+
+    def ordered(self, base: Path, start: tuple[str, Any], end: tuple[str, Any],
+                local_zone: ZoneInfo | None = None, *, what: str = ""
+                ) -> tuple[times.Instant | None, times.Instant | None]:
+        """Read a start/end pair under `base`; the end must come after the start."""
+        first = self.instant((*base, start[0]), start[1], local_zone)
+        last = self.instant((*base, end[0]), end[1], local_zone)
+        if first and last and last.utc <= first.utc:
+            self.error((*base, end[0]), f"{what or end[0]} must be after {start[0]} "
+                       f"({end[1]} is not after {start[1]})", "order")
+        return first, last
+
+    def check_dates(self) -> None:
+        base = (*self.path, "dateAndTimeSettings")
+        dates = mapping(self.event.get("dateAndTimeSettings"))
+        zone_name = text(dates.get("timeZoneId"))
+        if zone_name is not None:
+            self.zone = times.zone(zone_name)
+            if self.zone is None:
+                guess = times.closest_zone(zone_name)
+                hint = f"; did you mean {guess}?" if guess else \
+                    " (use an IANA name such as America/Los_Angeles or Europe/London)"
+                self.error((*base, "timeZoneId"), f"unknown time zone {zone_name!r}{hint}",
+                           "time-zone")
+        if dates.get("dateAndTimeTbd") is True:
+            if not text(dates.get("dateAndTimeTbdMessage")):
+                self.error((*base, "dateAndTimeTbdMessage"), "is required when dateAndTimeTbd "
+                           "is true: the text guests see instead of the dates", "tbd")
+            return
+        for name in ("startDate", "endDate"):
+            if name not in dates and "dateAndTimeSettings" in self.event:
+                self.error((*base, name), "is required unless dateAndTimeTbd is true",
+                           "required-date")
+        start, end = self.ordered(
+            base, ("startDate", dates.get("startDate")), ("endDate", dates.get("endDate")))
+        if start and end and end.utc > start.utc:  # only sound dates bound the other checks
+            self.start, self.end = start, end
+
+    # --- registration and tickets -------------------------------------------------------------
+
+    def initial_type(self) -> str:
+        registration = mapping(self.event.get("registration"))
+        given = text(registration.get("initialType"))
+        if given in (TICKETING, RSVP):
+            return given
+        return TICKETING if "tickets" in self.event else RSVP
+
+    def currency(self) -> str | None:
+        tickets = mapping(mapping(self.event.get("registration")).get("tickets"))
+        return text(tickets.get("currency"))
+
+    def check_registration(self) -> None:
+        base = (*self.path, "registration")
+        registration = mapping(self.event.get("registration"))
+        kind = self.initial_type()
+        if kind == RSVP and "tickets" in registration:
+            self.warn((*base, "tickets"), "applies only to TICKETING events; this event is RSVP "
+                      "(set registration.initialType: TICKETING to sell tickets)",
+                      "registration-type")
+        if kind == TICKETING and "rsvp" in registration:
+            self.warn((*base, "rsvp"), "applies only to RSVP events; this event is TICKETING",
+                      "registration-type")
+        rsvp = mapping(registration.get("rsvp"))
+        self.ordered((*base, "rsvp"), ("startDate", rsvp.get("startDate")),
+                     ("endDate", rsvp.get("endDate")))
+
+    def check_tickets(self) -> None:
+        if "tickets" not in self.event:
+            return
+        base = (*self.path, "tickets")
+        if self.initial_type() == RSVP and self.event.get("tickets"):
+            self.error(base, "tickets are only for TICKETING events, and this event's "
+                       "registration.initialType is RSVP", "tickets-on-rsvp")
+        tickets = items(self.event.get("tickets"))
+        self.unique(base, tickets, lambda t: text(t.get("name")), "ticket")
+        for index, ticket in tickets:
+            self.check_ticket((*base, index), ticket)
+        if self.paid_prices and not self.currency():
+            self.error(self.paid_prices[0], "paid tickets need the event's currency: set "
+                       "registration.tickets.currency (e.g. USD)", "currency-missing")
+
+    def check_ticket(self, path: Path, ticket: dict[str, Any]) -> None:
+        pricing = mapping(ticket.get("pricingMethod"))
+        prices: list[tuple[Path, Any]] = [
+            ((*path, "pricingMethod", key), pricing[key])
+            for key in ("fixedPrice", "guestPrice") if key in pricing
+        ]
+        options = items(mapping(pricing.get("pricingOptions")).get("optionDetails"))
+        options_path = (*path, "pricingMethod", "pricingOptions", "optionDetails")
+        prices += [((*options_path, i, "price"), option.get("price")) for i, option in options]
+        self.unique(options_path, options, lambda o: text(o.get("name")), "price option")
+        amounts = [self.check_price(where, price) for where, price in prices]
+        paid = any(amount is not None and amount > 0 for amount in amounts)
+        fixed_free = "fixedPrice" in pricing and amounts and amounts[0] == 0
+        if ticket.get("feeType") == "NO_FEE" and paid:
+            self.error((*path, "feeType"), "NO_FEE is only for free tickets; use FEE_INCLUDED "
+                       "or FEE_ADDED_AT_CHECKOUT", "fee-type")
+        if fixed_free and "guestPrice" not in pricing and ticket.get("feeType") not in (
+                None, "NO_FEE"):
+            self.warn((*path, "feeType"), "a free ticket has no fee; NO_FEE is the usual "
+                      "choice", "fee-type")
+        sale = mapping(ticket.get("salePeriod"))
+        sale_path = (*path, "salePeriod")
+        _, sale_end = self.ordered(sale_path, ("startDate", sale.get("startDate")),
+                                   ("endDate", sale.get("endDate")))
+        if sale_end and self.end and sale_end.utc > self.end.utc:
+            self.error((*sale_path, "endDate"), "the sale must end by the end of the event "
+                       f"({times.describe(self.end, self.zone)}); Wix refuses a later end",
+                       "sale-period")
+
+    def check_price(self, path: Path, price: Any) -> Decimal | None:
+        """The amount of one price; reports a currency that is not the event's."""
+        if isinstance(price, dict):
+            currency = text(price.get("currency"))
+            if currency and self.currency() and currency != self.currency():
+                self.error((*path, "currency"), f"is {currency}, but the event's currency "
+                           f"(registration.tickets.currency) is {self.currency()}; an event "
+                           "sells in one currency", "currency")
+            price = price.get("value")
+        if not isinstance(price, str):
+            return None
+        try:
+            amount = Decimal(price)
+        except InvalidOperation:
+            return None
+        if amount > 0:
+            self.paid_prices.append(path)
+        return amount
+
+    # --- schedule, policies, form -----------------------------------------------------------------
+
+    def check_schedule(self) -> None:
+        schedule = mapping(self.event.get("schedule"))
+        base = (*self.path, "schedule", "items")
+        entries = items(schedule.get("items"))
+        self.unique(base, entries, lambda item: _schedule_key(item), "schedule item",
+                    describe=lambda key: f"{key[0]!r} at {key[1]}")
+        for index, item in entries:
+            path = (*base, index)
+            slot = mapping(item.get("timeSlot"))
+            zone = self.zone
+            zone_name = text(slot.get("timeZoneId"))
+            if zone_name is not None:
+                zone = times.zone(zone_name)
+                if zone is None:
+                    self.error((*path, "timeSlot", "timeZoneId"),
+                               f"unknown time zone {zone_name!r}", "time-zone")
+                    continue
+            start, end = self.ordered((*path, "timeSlot"), ("start", slot.get("start")),
+                                      ("end", slot.get("end")), zone)
+            if self.start and self.end and start and end and (
+                    start.utc < self.start.utc or end.utc > self.end.utc):
+                self.warn((*path, "timeSlot"), "is outside the event's dates "
+                          f"({times.describe(self.start, self.zone)} to "
+                          f"{times.describe(self.end, self.zone)})", "schedule-outside")
+
+    def check_policies(self) -> None:
+        base = (*self.path, "policies")
+        self.unique(base, items(self.event.get("policies")), lambda p: text(p.get("name")),
+                    "policy")
+
+    def check_form(self) -> None:
+        base = (*self.path, "form", "controls")
+        controls = items(mapping(self.event.get("form")).get("controls"))
+        self.unique(base, controls, control_identity, "form control",
+                    describe=lambda key: key[1] if key[0] == "label" else f"`{key[1]}` control")
+        for index, control in controls:
+            dropdown = mapping(control.get("dropdown"))
+            selection = mapping(dropdown.get("defaultOptionSelection"))
+            options = dropdown.get("options")
+            chosen = selection.get("optionIndex")
+            if isinstance(chosen, int) and isinstance(options, list) and chosen >= len(options):
+                self.error((*base, index, "dropdown", "defaultOptionSelection", "optionIndex"),
+                           f"is {chosen}, but the dropdown has {len(options)} options "
+                           f"(indexes 0 to {len(options) - 1})", "option-index")
+
+    # --- identity -------------------------------------------------------------------------------
+
+    def unique(self, base: Path, entries: Iterable[tuple[int, dict[str, Any]]],
+               key: Callable[[dict[str, Any]], Any], noun: str,
+               describe: Callable[[Any], str] = lambda key: repr(key)) -> None:
+        """Each entry's identity must be unique, and no former name may be a current one."""
+        seen: dict[Any, int] = {}
+        entries = list(entries)
+        for index, entry in entries:
+            identity = key(entry)
+            if identity is None:
+                continue
+            if identity in seen:
+                self.error((*base, index), f"a second {noun} {describe(identity)} (the first "
+                           f"is {format_path((*base, seen[identity]))}); each {noun} needs its "
+                           "own name", "unique")
+            else:
+                seen[identity] = index
+        names = {identity for identity in seen if isinstance(identity, str)}
+        for index, entry in entries:
+            former = entry.get("renamed_from")
+            for position, old in enumerate(former if isinstance(former, list) else []):
+                if isinstance(old, str) and old in names:
+                    self.error((*base, index, "renamed_from", position), f"{old!r} is the "
+                               f"name of another {noun} in this list, so it cannot also be a "
+                               "former name", "renamed-from")
+
+
+def _schedule_key(item: dict[str, Any]) -> tuple[str, str] | None:
+    name = text(item.get("name"))
+    start = text(mapping(item.get("timeSlot")).get("start"))
+    return (name, start) if name is not None and start is not None else None
+
+
+def control_identity(control: dict[str, Any]) -> tuple[str, str] | None:
+    """("label", text) for labelled controls; ("kind", kind) for the one-per-form kinds."""
+    for kind in FORM_KINDS_BY_KIND:
+        if kind in control:
+            return ("kind", kind)
+    for kind, body in control.items():
+        if kind in ("renamed_from", "id"):
+            continue
+        label = text(mapping(body).get("label"))
+        if label is not None:
+            return ("label", label)
+    return None

@@ -1,0 +1,158 @@
+"""Load a spec from files and folders and validate it: the one entry point of `provisioner.spec`.
+
+Nothing here raises for a user's mistake: unreadable paths, bad encodings, YAML errors, schema
+violations and rule violations all come back as `Problem`s, every one of them at once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from .event_rules import items, mapping
+from .problems import Problem, sort_problems
+from .rules import check_spec
+from .schema import check_document
+from .source import Document, parse_document
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class LoadResult:
+    documents: list[Document] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> dict[str, int]:
+        """How many objects of each kind the spec describes (for summaries)."""
+        totals = dict.fromkeys(
+            ("files", "categories", "events", "tickets", "schedule items", "policies",
+             "form controls"), 0)
+        totals["files"] = len(self.documents)
+        for doc in self.documents:
+            data = mapping(doc.data)
+            totals["categories"] += len(items(data.get("categories")))
+            for _, event in items(data.get("events")):
+                totals["events"] += 1
+                totals["tickets"] += len(items(event.get("tickets")))
+                totals["schedule items"] += len(items(mapping(event.get("schedule")).get("items")))
+                totals["policies"] += len(items(event.get("policies")))
+                totals["form controls"] += len(items(mapping(event.get("form")).get("controls")))
+        return totals
+
+
+def _file_problem(file: str, message: str, rule: str = "file") -> Problem:
+    return Problem(file, 0, 0, "", message, rule=rule)
+
+
+def collect_files(paths: Sequence[str]) -> tuple[list[str], list[Problem]]:
+    """The spec files `paths` name (folders searched for *.yaml / *.yml), in a stable order."""
+    files: list[str] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+
+    def add(file: str) -> None:
+        real = os.path.realpath(file)
+        if real not in seen:
+            seen.add(real)
+            files.append(file)
+
+    for given in paths:
+        path = FsPath(given)
+        if path.is_dir():
+            found = sorted(
+                str(child) for child in path.rglob("*")
+                if child.suffix in SPEC_SUFFIXES and child.is_file()
+                and not any(part.startswith(".") for part in child.relative_to(path).parts)
+            )
+            if not found:
+                problems.append(_file_problem(given, "no .yaml or .yml files in this folder"))
+            for file in found:
+                add(file)
+        elif path.exists():
+            add(given)
+        elif path.is_symlink():
+            problems.append(_file_problem(given, "a broken symbolic link"))
+        else:
+            problems.append(_file_problem(given, "no such file or folder"))
+    return files, problems
+
+
+def read_text(file: str) -> tuple[str | None, Problem | None]:
+    """The file's text as UTF-8 (a byte-order mark is allowed), or why it cannot be read."""
+    try:
+        size = os.path.getsize(file)
+        if size > MAX_FILE_BYTES:
+            return None, _file_problem(file, f"is {size:,} bytes; a spec file may be at most "
+                                       f"{MAX_FILE_BYTES:,}")
+        raw = FsPath(file).read_bytes()
+    except IsADirectoryError:
+        return None, _file_problem(file, "is a folder")
+    except PermissionError:
+        return None, _file_problem(file, "cannot be read: permission denied")
+    except OSError as error:
+        return None, _file_problem(file, f"cannot be read: {error.strerror or error}")
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        return None, Problem(file, line, column, "", f"is not UTF-8 text (byte "
+                             f"0x{raw[error.start]:02x}); save the file as UTF-8",
+                             rule="encoding")
+
+
+def load_texts(sources: Iterable[tuple[str, str]]) -> LoadResult:
+    """Validate specs given as (file name, text) pairs."""
+    result = LoadResult()
+    for file, text in sources:
+        doc, problems = parse_document(text, file)
+        result.problems.extend(problems)
+        if doc is not None:
+            result.documents.append(doc)
+            result.problems.extend(check_document(doc))
+    result.problems.extend(check_spec(result.documents))
+    result.problems = sort_problems(result.problems)
+    return result
+
+
+def load(paths: Sequence[str]) -> LoadResult:
+    """Read, parse and validate every spec file that `paths` name."""
+    files, problems = collect_files(paths)
+    sources: list[tuple[str, str]] = []
+    for file in files:
+        text, problem = read_text(file)
+        if problem is not None:
+            problems.append(problem)
+        elif text is not None:
+            sources.append((file, text))
+    result = load_texts(sources)
+    result.problems = sort_problems([*problems, *result.problems])
+    return result
+
+
+def summary(result: LoadResult) -> dict[str, Any]:
+    """The machine-readable outcome, as `validate --json` prints it."""
+    return {
+        "valid": result.ok,
+        "errors": len(result.errors),
+        "warnings": len(result.warnings),
+        "counts": result.counts(),
+        "problems": [problem.to_json() for problem in result.problems],
+    }

@@ -1,0 +1,121 @@
+"""The rules across a whole spec (every file at once): unique event slugs, unique category
+names, and event categories that the spec defines. Per-event rules live in `event_rules`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from .event_rules import EventCheck, items, mapping, text
+from .problems import WARNING, Path, Problem
+from .source import Document
+
+SLUG_MAX = 130
+
+
+def slug_from_title(title: str) -> str:
+    """The slug Wix derives from a title: "DevCon 2025 - Developer Conference!" ->
+    devcon-2025-developer-conference (accents folded, anything else becomes one hyphen)."""
+    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    return slug[:SLUG_MAX].strip("-") or "event"
+
+
+def event_slug(event: dict[str, Any]) -> str | None:
+    """The event's identity: its `slug`, else the one derived from its title."""
+    slug = text(event.get("slug"))
+    if slug is not None:
+        return slug
+    title = text(event.get("title"))
+    return slug_from_title(title) if title is not None else None
+
+
+def _where(doc: Document, path: Path) -> str:
+    mark = doc.mark(path)
+    return f"{doc.file}:{mark.line}"
+
+
+def check_spec(docs: list[Document]) -> list[Problem]:
+    """All semantic problems of the documents taken together."""
+    problems: list[Problem] = []
+    categories = _check_categories(docs, problems)
+    slugs: dict[str, tuple[Document, Path]] = {}
+    former: dict[str, tuple[Document, Path]] = {}
+    for doc in docs:
+        for index, event in items(mapping(doc.data).get("events")):
+            path: Path = ("events", index)
+            problems.extend(EventCheck(doc, path, event).run())
+            _check_slug(doc, path, event, slugs, former, problems)
+            _check_event_categories(doc, path, event, categories, problems)
+    for slug, (doc, path) in former.items():
+        if slug in slugs:
+            first_doc, first_path = slugs[slug]
+            problems.append(doc.problem(path, f"{slug!r} is the slug of the event at "
+                                        f"{_where(first_doc, first_path)}, so it cannot also "
+                                        "be a former slug", rule="renamed-from"))
+    return problems
+
+
+def _check_slug(doc: Document, path: Path, event: dict[str, Any],
+                slugs: dict[str, tuple[Document, Path]],
+                former: dict[str, tuple[Document, Path]], problems: list[Problem]) -> None:
+    slug = event_slug(event)
+    if slug is None:
+        return
+    if "slug" not in event:
+        problems.append(doc.problem(
+            (*path, "title"), f"no `slug`, so the event is known by the one derived from its "
+            f"title, {slug!r}; set `slug: {slug}` so that a later title change does not make "
+            "a new event", severity=WARNING, rule="slug-derived"))
+    if slug in slugs:
+        first_doc, first_path = slugs[slug]
+        where = (*path, "slug") if "slug" in event else (*path, "title")
+        problems.append(doc.problem(where, f"a second event with slug {slug!r} (the first is "
+                                    f"at {_where(first_doc, first_path)}); slugs identify "
+                                    "events and must be unique", rule="unique-slug"))
+    else:
+        slugs[slug] = (doc, path)
+    renamed = event.get("renamed_from")
+    for position, old in enumerate(renamed if isinstance(renamed, list) else []):
+        if isinstance(old, str):
+            former.setdefault(old, (doc, (*path, "renamed_from", position)))
+
+
+def _check_categories(docs: list[Document], problems: list[Problem]) -> dict[str, str]:
+    """Unique category names (ignoring case, as Wix compares them); returns lower -> name."""
+    known: dict[str, tuple[str, Document, Path]] = {}
+    for doc in docs:
+        for index, category in items(mapping(doc.data).get("categories")):
+            name = text(category.get("name"))
+            if name is None:
+                continue
+            path: Path = ("categories", index, "name")
+            if name.lower() in known:
+                first, first_doc, first_path = known[name.lower()]
+                problems.append(doc.problem(path, f"a second category {name!r} (the first, "
+                                            f"{first!r}, is at {_where(first_doc, first_path)})"
+                                            "; Wix compares category names ignoring case",
+                                            rule="unique"))
+            else:
+                known[name.lower()] = (name, doc, path)
+    return {lower: name for lower, (name, _, _) in known.items()}
+
+
+def _check_event_categories(doc: Document, path: Path, event: dict[str, Any],
+                            categories: dict[str, str], problems: list[Problem]) -> None:
+    names = event.get("categories")
+    for position, name in enumerate(names if isinstance(names, list) else []):
+        if not isinstance(name, str):
+            continue
+        where = (*path, "categories", position)
+        defined = categories.get(name.lower())
+        if defined is None:
+            problems.append(doc.problem(where, f"unknown category {name!r}: list it under the "
+                                        "top-level `categories` (with `existing: true` if it "
+                                        "already exists on the site)", rule="unknown-category"))
+        elif defined != name:
+            problems.append(doc.problem(where, f"is written {name!r} but the category is "
+                                        f"named {defined!r}; write it the same way",
+                                        rule="unknown-category"))

@@ -1,0 +1,188 @@
+"""Check a loaded document against `schemas/event-spec.schema.json` and say what is wrong in
+words a spec author understands, at the line and column where it was written.
+
+The schema is the single source of truth for fields, types, limits and enums. This module only
+translates jsonschema's findings; the wording comes from the schema itself where it can:
+- `x-hints` on an object maps a field the spec refuses (read-only, retired or V1 names) to what
+  to write instead;
+- `x-expected` on a patterned string describes the expected format with an example.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from importlib import resources
+from pathlib import Path as FsPath
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from .problems import Problem
+from .source import Document
+
+SCHEMA_NAME = "event-spec.schema.json"
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a mapping (key: value)",
+    "array": "a list",
+    "null": "nothing",
+}
+
+
+def schema_text() -> str:
+    """The schema's JSON: packaged with an installed wheel, or read from a source checkout."""
+    packaged = resources.files("provisioner").joinpath("schemas", SCHEMA_NAME)
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    checkout = FsPath(__file__).resolve().parents[2] / "schemas" / SCHEMA_NAME
+    return checkout.read_text(encoding="utf-8")
+
+
+@functools.cache
+def load_schema() -> dict[str, Any]:
+    return json.loads(schema_text())
+
+
+@functools.cache
+def validator() -> Draft202012Validator:
+    return Draft202012Validator(load_schema())
+
+
+def check_document(doc: Document) -> list[Problem]:
+    """Every schema violation in `doc`, each at its own position."""
+    problems: list[Problem] = []
+    for error in validator().iter_errors(doc.data):
+        problems.extend(_translate(doc, error))
+    return problems
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {json.dumps(value)}"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
+
+
+def _types(expected: str | list[str]) -> str:
+    names = [expected] if isinstance(expected, str) else list(expected)
+    return " or ".join(_TYPE_WORDS.get(name, name) for name in names)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _closest(word: str, options: list[str]) -> str | None:
+    lowered = {option.lower(): option for option in options}
+    if word.lower() in lowered:
+        return lowered[word.lower()]
+    found = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _translate(doc: Document, error: ValidationError) -> list[Problem]:
+    path = tuple(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    value = error.instance
+    kind = error.validator
+    rule = f"schema.{kind}"
+
+    def at(message: str, where: tuple[Any, ...] = path, *, key: bool = False,
+           rule_name: str = rule) -> Problem:
+        return doc.problem(where, message, key=key, rule=rule_name)
+
+    if kind == "additionalProperties" and isinstance(value, dict):
+        known = list(schema.get("properties", {}))
+        hints = schema.get("x-hints", {})
+        found = []
+        for name in value:
+            if name in known:
+                continue
+            if name in hints:
+                found.append(at(f"`{name}` is not accepted: {hints[name]}", (*path, name),
+                                key=True, rule_name="schema.refused-field"))
+                continue
+            guess = _closest(name, known)
+            hint = (f"did you mean `{guess}`?" if guess
+                    else "expected one of: " + ", ".join(known))
+            found.append(at(f"unknown field `{name}`; {hint}", (*path, name), key=True,
+                            rule_name="schema.unknown-field"))
+        return found
+    if kind == "required" and isinstance(value, dict):
+        missing = [name for name in schema.get("required", []) if name not in value]
+        return [at(f"`{name}` is required", (*path, name)) for name in missing]
+    if kind == "type":
+        expected = _types(error.validator_value)
+        message = f"expected {expected}, found {_describe(value)}"
+        source = doc.scalars.get(path)
+        wants_text = "string" in (error.validator_value if isinstance(error.validator_value, list)
+                                  else [error.validator_value])
+        if wants_text and source is not None and not isinstance(value, bool):
+            message += f"; quote it: \"{source}\""
+        return [at(message)]
+    if kind == "enum":
+        options = [str(option) for option in error.validator_value]
+        guess = _closest(str(value), options) if isinstance(value, str) else None
+        tail = f"; did you mean {guess}?" if guess else ""
+        return [at(f"{_describe(value)} is not one of {', '.join(options)}{tail}")]
+    if kind == "const":
+        return [at(f"must be {json.dumps(error.validator_value)}, found {_describe(value)}")]
+    if kind == "pattern":
+        expected = schema.get("x-expected", f"text matching {error.validator_value}")
+        return [at(f"{_describe(value)} is not valid: expected {expected}")]
+    if kind in ("minLength", "maxLength"):
+        limit = error.validator_value
+        length = len(value) if isinstance(value, str) else 0
+        if kind == "minLength":
+            return [at("must not be empty" if limit == 1 else
+                       f"is {length} characters long; at least {limit} are needed")]
+        return [at(f"is {length} characters long; the limit is {limit}")]
+    if kind in ("minimum", "maximum"):
+        word = "at least" if kind == "minimum" else "at most"
+        return [at(f"is {value}; it must be {word} {error.validator_value}")]
+    if kind in ("minItems", "maxItems"):
+        count = len(value) if isinstance(value, list) else 0
+        word = "at least" if kind == "minItems" else "at most"
+        noun = "item" if error.validator_value == 1 else "items"
+        verb = "allowed" if kind == "maxItems" else "needed"
+        return [at(f"has {_plural(count, 'item')}; {word} {error.validator_value} {noun} are "
+                   f"{verb}" if error.validator_value != 1 else
+                   f"has {_plural(count, 'item')}; {word} 1 {noun} is {verb}")]
+    if kind == "uniqueItems" and isinstance(value, list):
+        seen: list[Any] = []
+        for index, item in enumerate(value):
+            if item in seen:
+                return [at(f"{_describe(item)} appears more than once", (*path, index))]
+            seen.append(item)
+    if kind in ("minProperties", "maxProperties") and isinstance(value, dict):
+        options = list(schema.get("properties", {}))
+        if schema.get("minProperties") == schema.get("maxProperties") == 1:
+            found_keys = ", ".join(value) or "none"
+            return [at(f"needs exactly one of {', '.join(options)} (found: {found_keys})")]
+    if kind == "oneOf" and isinstance(value, dict):
+        kinds = [sub["required"][0] for sub in error.validator_value
+                 if isinstance(sub, dict) and len(sub.get("required", [])) == 1]
+        if len(kinds) == len(error.validator_value):
+            present = [name for name in kinds if name in value]
+            found_keys = ", ".join(present) or "none"
+            return [at(f"needs exactly one of {', '.join(kinds)} (found: {found_keys})")]
+    if kind == "not" and isinstance(error.validator_value, dict):
+        excluded = error.validator_value.get("required", [])
+        if len(excluded) > 1:
+            names = " and ".join(f"`{name}`" for name in excluded)
+            return [at(f"{names} are alternatives; write only one of them")]
+    return [at(error.message)]

@@ -1,0 +1,329 @@
+"""Read one YAML spec file into plain Python values, remembering where every value was written.
+
+The values are built straight from the parser's event stream (libyaml when available) with an
+explicit stack, not from PyYAML's composed node tree, because:
+- the position of every key and value is kept, so each problem can name its line and column;
+- nothing recurses, so a hostile or broken file cannot overflow the stack (libyaml's own
+  composer crashes the interpreter on a few thousand nested brackets);
+- scalars are resolved the YAML 1.2 way: only `true`/`false` are booleans (Norway's `NO` stays
+  a country code) and timestamps stay text, because the spec reads times itself, in the event's
+  time zone.
+
+Anchors, aliases and merge keys (`<<`) work. An alias shares the anchored value, and the total
+size after expanding aliases is capped, so a "billion laughs" file is refused, not expanded.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .problems import Path, Problem, format_path
+
+MAX_VALUES = 1_000_000  # after alias expansion; a 100-event spec with 50 children each is ~60,000
+MAX_DEPTH = 64  # the spec language itself nests fewer than 10 levels
+
+_Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
+
+# YAML 1.2 core schema, the part that applies to plain (unquoted) scalars
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_INT_OCT = re.compile(r"^0o[0-7]+$")
+_INT_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+
+_STR_TAGS = {"tag:yaml.org,2002:str", "!"}
+_DROPPED = "\x00dropped"  # stands for a key that was a list or mapping (reported, then dropped)
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclass
+class Document:
+    """One loaded file: its data and where each part of it was written."""
+
+    file: str
+    data: Any
+    values: dict[Path, Mark] = field(default_factory=dict)  # where each value starts
+    keys: dict[Path, Mark] = field(default_factory=dict)  # where each mapping key is
+    scalars: dict[Path, str] = field(default_factory=dict)  # source text of non-text scalars
+
+    def mark(self, path: Path, *, key: bool = False) -> Mark:
+        """Where `path` was written (its key if `key`), else its nearest written ancestor."""
+        if key and path in self.keys:
+            return self.keys[path]
+        probe = tuple(path)
+        while probe:
+            if probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+        return self.values.get((), Mark(1, 1))
+
+    def problem(self, path: Path, message: str, *, key: bool = False, severity: str = "error",
+                rule: str = "") -> Problem:
+        mark = self.mark(path, key=key)
+        return Problem(self.file, mark.line, mark.column, format_path(path), message,
+                       severity, rule)
+
+
+class SourceError(Exception):
+    """The file cannot be read as one YAML document; `problem` says where and why."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.format())
+        self.problem = problem
+
+
+def _mark(event_mark: Any) -> Mark:
+    return Mark(event_mark.line + 1, event_mark.column + 1)
+
+
+def resolve_plain(text: str) -> Any:
+    """The value of an unquoted scalar under the YAML 1.2 core schema."""
+    if _NULL.match(text):
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT.match(text):
+        return int(text)
+    if _INT_OCT.match(text):
+        return int(text[2:], 8)
+    if _INT_HEX.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN.match(text):
+        return math.nan
+    return text
+
+
+_EXPLICIT = {
+    "tag:yaml.org,2002:null": lambda text: None,
+    "tag:yaml.org,2002:bool": lambda text: _BOOL[text],
+    "tag:yaml.org,2002:int": int,
+    "tag:yaml.org,2002:float": float,
+}
+
+
+@dataclass
+class _Frame:
+    value: dict[str, Any] | list[Any]
+    path: Path | None  # None: a container used as a mapping key, which is dropped
+    mark: Mark
+    anchor: str | None
+    size: int = 1
+    key: tuple[str, Mark, bool] | None = None  # (text, mark, plain) awaiting its value
+    merges: list[tuple[Any, Mark]] = field(default_factory=list)
+    is_key: bool = False  # a list or mapping written where a mapping key belongs
+
+
+class _Builder:
+    """Turns a parser's events into values, positions and problems (no recursion)."""
+
+    def __init__(self, file: str) -> None:
+        self.doc = Document(file, None)
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.total = 0
+        self.problems: list[Problem] = []
+
+    def fail(self, mark: Mark, message: str, path: Path = ()) -> SourceError:
+        return SourceError(Problem(self.doc.file, mark.line, mark.column, format_path(path),
+                                   message, rule="yaml"))
+
+    def child_path(self) -> Path | None:
+        if not self.stack:
+            return ()
+        top = self.stack[-1]
+        if top.path is None:
+            return None
+        if isinstance(top.value, list):
+            return (*top.path, len(top.value))
+        if top.key is None or top.key[0] == _DROPPED:
+            return None  # this value is itself a key, or belongs to a dropped key
+        return (*top.path, top.key[0])
+
+    def scalar(self, event: Any) -> None:
+        mark = _mark(event.start_mark)
+        text: str = event.value
+        plain = bool(event.implicit[0]) and not event.style  # libyaml gives "", PyYAML None
+        top = self.stack[-1] if self.stack else None
+        if top is not None and isinstance(top.value, dict) and top.key is None:
+            # mapping keys are taken as the text written: `NO:` or `1:` stays a text key
+            top.key = (text, mark, plain)
+            return
+        value = self.resolve(event, text, mark, plain)
+        if event.anchor:
+            self.anchors[event.anchor] = (value, 1)
+        self.add(value, mark, 1, source=text if plain and not isinstance(value, str) else None)
+
+    def resolve(self, event: Any, text: str, mark: Mark, plain: bool) -> Any:
+        tag = event.tag
+        if tag is None or tag in _STR_TAGS:
+            return resolve_plain(text) if plain and tag is None else text
+        if tag in _EXPLICIT:
+            try:
+                return _EXPLICIT[tag](text)
+            except (KeyError, ValueError):
+                raise self.fail(mark, f"{text!r} is not a valid {tag.rsplit(':', 1)[-1]}",
+                                self.child_path() or ()) from None
+        raise self.fail(mark, f"the YAML tag {tag} is not supported here; write a plain value",
+                        self.child_path() or ())
+
+    def add(self, value: Any, mark: Mark, size: int, *, source: str | None = None) -> None:
+        """Place a finished value in its parent."""
+        self.total += size
+        if self.total > MAX_VALUES:
+            raise self.fail(mark, f"the file expands to more than {MAX_VALUES:,} values "
+                            "(aliases repeating large blocks?)")
+        path = self.child_path()
+        if not self.stack:
+            self.doc.data = value
+            self.doc.values[()] = mark
+            return
+        top = self.stack[-1]
+        top.size += size
+        if isinstance(top.value, list):
+            top.value.append(value)
+        else:
+            assert top.key is not None
+            key, key_mark, key_plain = top.key
+            top.key = None
+            if key == _DROPPED:
+                return
+            if key == "<<" and key_plain:
+                top.merges.append((value, mark))
+                return
+            if path is not None and key in top.value:
+                first = self.doc.keys.get(path)
+                where = f" (first at line {first.line})" if first else ""
+                self.problems.append(Problem(
+                    self.doc.file, key_mark.line, key_mark.column, format_path(path),
+                    f"duplicate key `{key}`{where}; each key may appear once in a mapping",
+                    rule="yaml.duplicate-key"))
+            top.value[key] = value
+            if path is not None:
+                self.doc.keys[path] = key_mark
+        if path is not None:
+            self.doc.values[path] = mark
+            if source is not None:
+                self.doc.scalars[path] = source
+
+    def start(self, event: Any, container: dict[str, Any] | list[Any]) -> None:
+        mark = _mark(event.start_mark)
+        if len(self.stack) >= MAX_DEPTH:
+            raise self.fail(mark, f"nested more than {MAX_DEPTH} levels deep")
+        if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+            raise self.fail(mark, f"the YAML tag {event.tag} is not supported here",
+                            self.child_path() or ())
+        path = self.child_path()
+        top = self.stack[-1] if self.stack else None
+        is_key = top is not None and isinstance(top.value, dict) and top.key is None
+        if is_key and top is not None and top.path is not None:
+            self.problems.append(Problem(self.doc.file, mark.line, mark.column,
+                                         format_path(top.path),
+                                         "a mapping key must be plain text, not a list or "
+                                         "mapping", rule="yaml"))
+        self.stack.append(_Frame(container, path, mark, event.anchor, is_key=is_key))
+
+    def end(self) -> None:
+        frame = self.stack.pop()
+        if isinstance(frame.value, dict):
+            self.merge(frame)
+        if frame.anchor:
+            self.anchors[frame.anchor] = (frame.value, frame.size)
+        if frame.is_key:
+            # a container used as a key: drop it and the value that follows
+            self.stack[-1].key = (_DROPPED, frame.mark, False)
+            return
+        self.add(frame.value, frame.mark, frame.size)
+
+    def merge(self, frame: _Frame) -> None:
+        """Apply `<<` merge keys: explicit keys win, then earlier merged mappings."""
+        for value, mark in frame.merges:
+            sources = value if isinstance(value, list) else [value]
+            for source in sources:
+                if not isinstance(source, dict):
+                    raise self.fail(mark, "a merge key (<<) takes a mapping or a list of "
+                                    "mappings", frame.path or ())
+                for key, item in source.items():
+                    frame.value.setdefault(key, item)
+
+    def alias(self, event: Any) -> None:
+        mark = _mark(event.start_mark)
+        if event.anchor not in self.anchors:
+            raise self.fail(mark, f"the alias *{event.anchor} refers to no anchor defined "
+                            "before it (an alias cannot refer to its own enclosing block)",
+                            self.child_path() or ())
+        value, size = self.anchors[event.anchor]
+        top = self.stack[-1] if self.stack else None
+        if top is not None and isinstance(top.value, dict) and top.key is None:
+            if not isinstance(value, str):
+                raise self.fail(mark, "an alias used as a mapping key must refer to text")
+            top.key = (value, mark, False)
+            return
+        self.add(value, mark, size)
+
+
+def _syntax_problem(file: str, error: yaml.YAMLError) -> Problem:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    context = getattr(error, "context", None)
+    message = f"YAML syntax error: {problem}"
+    if context and getattr(error, "context_mark", None) is not None:
+        cm = error.context_mark  # type: ignore[attr-defined]
+        message += f" ({context} at line {cm.line + 1}, column {cm.column + 1})"
+    if mark is None:
+        return Problem(file, 0, 0, "", message, rule="yaml")
+    return Problem(file, mark.line + 1, mark.column + 1, "", message, rule="yaml")
+
+
+def parse_document(text: str, file: str) -> tuple[Document | None, list[Problem]]:
+    """Parse one file's text. Returns the document (None when unusable) and its problems."""
+    builder = _Builder(file)
+    parser = _Parser(text)
+    documents = 0
+    try:
+        while True:
+            event = parser.get_event()
+            if isinstance(event, yaml.ScalarEvent):
+                builder.scalar(event)
+            elif isinstance(event, yaml.MappingStartEvent):
+                builder.start(event, {})
+            elif isinstance(event, yaml.SequenceStartEvent):
+                builder.start(event, [])
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                builder.end()
+            elif isinstance(event, yaml.AliasEvent):
+                builder.alias(event)
+            elif isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise builder.fail(_mark(event.start_mark), "a second YAML document "
+                                       "(---) in one file; put each document in its own file")
+            elif isinstance(event, yaml.StreamEndEvent):
+                break
+    except SourceError as error:
+        return None, [*builder.problems, error.problem]
+    except yaml.YAMLError as error:
+        return None, [*builder.problems, _syntax_problem(file, error)]
+    finally:
+        parser.dispose()
+    if documents == 0 or builder.doc.data is None:
+        return None, [*builder.problems, Problem(
+            file, 0, 0, "", "the file is empty; a spec holds `events` and/or `categories`",
+            rule="empty")]
+    return builder.doc, builder.problems

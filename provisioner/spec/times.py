@@ -1,0 +1,108 @@
+"""Read the spec's times: local wall-clock times in an IANA zone, or instants with `Z`/an offset.
+
+`2025-06-15T09:00` in America/Los_Angeles is 16:00 UTC in June and 17:00 in January: the zone's
+rules, daylight saving included, decide. A local time skipped when clocks go forward does not
+exist and is refused; one that happens twice when clocks go back is ambiguous, and the first
+(daylight) occurrence is taken with a warning, the way most calendars do.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+TIME_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?"
+    r"(Z|[+-]\d{2}:\d{2})?$"
+)
+
+
+class TimeProblem(ValueError):
+    """The text is not a usable time; the message says why, for the spec author."""
+
+
+class NoZone(TimeProblem):
+    """A local time with no valid zone to read it in."""
+
+
+@dataclass(frozen=True)
+class Instant:
+    utc: datetime  # timezone-aware, in UTC
+    ambiguous: bool = False  # a local time that happens twice; the first was taken
+
+    def wire(self) -> str:
+        """The API's form: `2025-06-15T16:00:00.000Z`."""
+        return self.utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.utc.microsecond // 1000:03d}Z"
+
+
+@functools.cache
+def zone(name: str) -> ZoneInfo | None:
+    """The IANA zone called `name`, or None when there is no such zone."""
+    if not name or name != name.strip():
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+@functools.cache
+def _zone_names() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+def closest_zone(name: str) -> str | None:
+    """A known zone that looks like `name` (case or a small typo), for "did you mean"."""
+    lowered = {known.lower(): known for known in _zone_names()}
+    if name.lower() in lowered:
+        return lowered[name.lower()]
+    found = difflib.get_close_matches(name, _zone_names(), n=1, cutoff=0.75)
+    return found[0] if found else None
+
+
+def parse(text: str, local_zone: ZoneInfo | None) -> Instant:
+    """The instant `text` names; local times are read in `local_zone`."""
+    match = TIME_RE.match(text)
+    if not match:
+        raise TimeProblem(f"{text!r} is not a time; write 2025-06-15T09:00 (local) or "
+                          "2025-06-15T16:00:00Z")
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    try:
+        naive = datetime(int(year), int(month), int(day), int(hour), int(minute),
+                         int(second or 0), micro)
+    except ValueError as error:
+        raise TimeProblem(f"{text!r} is not a real date and time ({error})") from None
+    if offset == "Z":
+        return Instant(naive.replace(tzinfo=UTC))
+    if offset:
+        sign = -1 if offset[0] == "-" else 1
+        hours, minutes = int(offset[1:3]), int(offset[4:6])
+        if hours > 23 or minutes > 59:
+            raise TimeProblem(f"{text!r} has an impossible offset {offset}")
+        fixed = timezone(sign * timedelta(hours=hours, minutes=minutes))
+        return Instant(naive.replace(tzinfo=fixed).astimezone(UTC))
+    if local_zone is None:
+        raise NoZone(f"{text!r} is a local time, but there is no valid time zone to "
+                          "read it in; fix the event's dateAndTimeSettings.timeZoneId or "
+                          "add Z or an offset")
+    first = naive.replace(tzinfo=local_zone, fold=0).astimezone(UTC)
+    second_ = naive.replace(tzinfo=local_zone, fold=1).astimezone(UTC)
+    exists = [u for u in (first, second_)
+              if u.astimezone(local_zone).replace(tzinfo=None) == naive]
+    if not exists:
+        raise TimeProblem(f"{text[:16]} does not exist in {local_zone.key}: the clocks skip "
+                          "it when they go forward; write a time outside the gap, or add an "
+                          "offset")
+    return Instant(min(exists), ambiguous=len(set(exists)) > 1)
+
+
+def describe(instant: Instant, local_zone: ZoneInfo | None) -> str:
+    """`2025-06-16T18:00 America/Los_Angeles`, for messages."""
+    if local_zone is None:
+        return instant.wire()
+    return f"{instant.utc.astimezone(local_zone).strftime('%Y-%m-%dT%H:%M')} {local_zone.key}"
