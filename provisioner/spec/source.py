@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -43,10 +43,12 @@ _STR_TAGS = {"tag:yaml.org,2002:str", "!"}
 _DROPPED = "\x00dropped"  # stands for a key that was a list or mapping (reported, then dropped)
 
 
-@dataclass(frozen=True)
-class Mark:
-    line: int  # 1-based
-    column: int  # 1-based
+class Mark(NamedTuple):
+    """A 1-based position. Documents store plain (line, column) tuples, which are much cheaper
+    to make for every value of a large file; `Document.mark` hands out Marks."""
+
+    line: int
+    column: int
 
 
 @dataclass
@@ -62,13 +64,13 @@ class Document:
     def mark(self, path: Path, *, key: bool = False) -> Mark:
         """Where `path` was written (its key if `key`), else its nearest written ancestor."""
         if key and path in self.keys:
-            return self.keys[path]
+            return Mark(*self.keys[path])
         probe = tuple(path)
         while probe:
             if probe in self.values:
-                return self.values[probe]
+                return Mark(*self.values[probe])
             probe = probe[:-1]
-        return self.values.get((), Mark(1, 1))
+        return Mark(*self.values.get((), (1, 1)))
 
     def problem(self, path: Path, message: str, *, key: bool = False, severity: str = "error",
                 rule: str = "") -> Problem:
@@ -86,11 +88,16 @@ class SourceError(Exception):
 
 
 def _mark(event_mark: Any) -> Mark:
-    return Mark(event_mark.line + 1, event_mark.column + 1)
+    return (event_mark.line + 1, event_mark.column + 1)  # type: ignore[return-value]
+
+
+_NOT_TEXT_START = frozenset("0123456789+-.~nNtTfF")  # how a non-text plain scalar can begin
 
 
 def resolve_plain(text: str) -> Any:
     """The value of an unquoted scalar under the YAML 1.2 core schema."""
+    if text and text[0] not in _NOT_TEXT_START:
+        return text  # most scalars are words: skip the patterns
     if _NULL.match(text):
         return None
     if text in _BOOL:
@@ -141,7 +148,7 @@ class _Builder:
         self.problems: list[Problem] = []
 
     def fail(self, mark: Mark, message: str, path: Path = ()) -> SourceError:
-        return SourceError(Problem(self.doc.file, mark.line, mark.column, format_path(path),
+        return SourceError(Problem(self.doc.file, mark[0], mark[1], format_path(path),
                                    message, rule="yaml"))
 
     def child_path(self) -> Path | None:
@@ -209,9 +216,9 @@ class _Builder:
                 return
             if path is not None and key in top.value:
                 first = self.doc.keys.get(path)
-                where = f" (first at line {first.line})" if first else ""
+                where = f" (first at line {first[0]})" if first else ""
                 self.problems.append(Problem(
-                    self.doc.file, key_mark.line, key_mark.column, format_path(path),
+                    self.doc.file, key_mark[0], key_mark[1], format_path(path),
                     f"duplicate key `{key}`{where}; each key may appear once in a mapping",
                     rule="yaml.duplicate-key"))
             top.value[key] = value
@@ -233,7 +240,7 @@ class _Builder:
         top = self.stack[-1] if self.stack else None
         is_key = top is not None and isinstance(top.value, dict) and top.key is None
         if is_key and top is not None and top.path is not None:
-            self.problems.append(Problem(self.doc.file, mark.line, mark.column,
+            self.problems.append(Problem(self.doc.file, mark[0], mark[1],
                                          format_path(top.path),
                                          "a mapping key must be plain text, not a list or "
                                          "mapping", rule="yaml"))
@@ -296,25 +303,27 @@ def parse_document(text: str, file: str) -> tuple[Document | None, list[Problem]
     builder = _Builder(file)
     parser = _Parser(text)
     documents = 0
+    get_event, scalar, start, end = parser.get_event, builder.scalar, builder.start, builder.end
     try:
         while True:
-            event = parser.get_event()
-            if isinstance(event, yaml.ScalarEvent):
-                builder.scalar(event)
-            elif isinstance(event, yaml.MappingStartEvent):
-                builder.start(event, {})
-            elif isinstance(event, yaml.SequenceStartEvent):
-                builder.start(event, [])
-            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-                builder.end()
-            elif isinstance(event, yaml.AliasEvent):
+            event = get_event()
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                scalar(event)
+            elif kind is yaml.MappingStartEvent:
+                start(event, {})
+            elif kind is yaml.SequenceStartEvent:
+                start(event, [])
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                end()
+            elif kind is yaml.AliasEvent:
                 builder.alias(event)
-            elif isinstance(event, yaml.DocumentStartEvent):
+            elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     raise builder.fail(_mark(event.start_mark), "a second YAML document "
                                        "(---) in one file; put each document in its own file")
-            elif isinstance(event, yaml.StreamEndEvent):
+            elif kind is yaml.StreamEndEvent:
                 break
     except SourceError as error:
         return None, [*builder.problems, error.problem]

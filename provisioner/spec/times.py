@@ -90,8 +90,11 @@ def parse(text: str, local_zone: ZoneInfo | None) -> Instant:
         raise NoZone(f"{text!r} is a local time, but there is no valid time zone to "
                           "read it in; fix the event's dateAndTimeSettings.timeZoneId or "
                           "add Z or an offset")
-    first = naive.replace(tzinfo=local_zone, fold=0).astimezone(UTC)
-    second_ = naive.replace(tzinfo=local_zone, fold=1).astimezone(UTC)
+    early, late = naive.replace(tzinfo=local_zone), naive.replace(tzinfo=local_zone, fold=1)
+    if early.utcoffset() == late.utcoffset():
+        return Instant(early.astimezone(UTC))  # the usual case: no clock change at this time
+    # a clock change: the time is skipped (gap) or happens twice (overlap)
+    first, second_ = early.astimezone(UTC), late.astimezone(UTC)
     exists = [u for u in (first, second_)
               if u.astimezone(local_zone).replace(tzinfo=None) == naive]
     if not exists:
