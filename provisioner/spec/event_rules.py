@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,6 +58,7 @@ class EventCheck:
         self.problems.append(self.doc.problem(path, message, severity=WARNING, rule=rule))
 
     def run(self) -> list[Problem]:
+        self.check_location()
         self.check_dates()
         self.check_registration()
         self.check_tickets()
@@ -64,6 +66,20 @@ class EventCheck:
         self.check_policies()
         self.check_form()
         return self.problems
+
+    def check_location(self) -> None:
+        if "location" not in self.event:
+            return  # the schema reports it missing
+        location = mapping(self.event.get("location"))
+        path = (*self.path, "location")
+        if location.get("locationTbd") is True:
+            if not text(location.get("name")):
+                self.error(path, "a location to be decided (locationTbd) needs a `name` to "
+                           "show instead of the address", "location")
+        elif location.get("type", "VENUE") == "VENUE" and not location.get("name") \
+                and not location.get("address"):
+            self.error(path, "a venue needs a `name` or an `address` (or set locationTbd: "
+                       "true, or type: ONLINE)", "location")
 
     # --- times -----------------------------------------------------------------------------
 
@@ -176,19 +192,22 @@ class EventCheck:
         prices += [((*options_path, i, "price"), option.get("price")) for i, option in options]
         self.unique(options_path, options, lambda o: text(o.get("name")), "price option")
         amounts = [self.check_price(where, price) for where, price in prices]
-        paid = any(amount is not None and amount > 0 for amount in amounts)
+        # free means a fixed price of zero; pay-what-you-want with a zero minimum is not free
         fixed_free = "fixedPrice" in pricing and amounts and amounts[0] == 0
-        if ticket.get("feeType") == "NO_FEE" and paid:
-            self.error((*path, "feeType"), "NO_FEE is only for free tickets; use FEE_INCLUDED "
-                       "or FEE_ADDED_AT_CHECKOUT", "fee-type")
-        if fixed_free and "guestPrice" not in pricing and ticket.get("feeType") not in (
-                None, "NO_FEE"):
+        if ticket.get("feeType") == "NO_FEE" and not fixed_free and pricing:
+            self.error((*path, "feeType"), "NO_FEE is only for free tickets (fixedPrice: "
+                       "\"0\"); use FEE_INCLUDED or FEE_ADDED_AT_CHECKOUT", "fee-type")
+        if fixed_free and ticket.get("feeType") not in (None, "NO_FEE"):
             self.warn((*path, "feeType"), "a free ticket has no fee; NO_FEE is the usual "
                       "choice", "fee-type")
         sale = mapping(ticket.get("salePeriod"))
         sale_path = (*path, "salePeriod")
-        _, sale_end = self.ordered(sale_path, ("startDate", sale.get("startDate")),
-                                   ("endDate", sale.get("endDate")))
+        sale_start, sale_end = self.ordered(sale_path, ("startDate", sale.get("startDate")),
+                                            ("endDate", sale.get("endDate")))
+        if sale_start and sale_end and sale_start.utc < sale_end.utc and \
+                _minute(sale_start) == _minute(sale_end):
+            self.error((*sale_path, "endDate"), "must be at least a minute after startDate: "
+                       "Wix counts sale periods in whole minutes", "order")
         if sale_end and self.end and sale_end.utc > self.end.utc:
             self.error((*sale_path, "endDate"), "the sale must end by the end of the event "
                        f"({times.describe(self.end, self.zone)}); Wix refuses a later end",
@@ -251,6 +270,10 @@ class EventCheck:
         self.unique(base, controls, control_identity, "form control",
                     describe=lambda key: key[1] if key[0] == "label" else f"`{key[1]}` control")
         for index, control in controls:
+            if "additionalGuests" in control and self.initial_type() != RSVP:
+                self.error((*base, index, "additionalGuests"), "additional guests can only be "
+                           "asked for on RSVP events; a ticketed guest buys a ticket for each "
+                           "person", "guests-on-tickets")
             dropdown = mapping(control.get("dropdown"))
             selection = mapping(dropdown.get("defaultOptionSelection"))
             options = dropdown.get("options")
@@ -286,6 +309,10 @@ class EventCheck:
                     self.error((*base, index, "renamed_from", position), f"{old!r} is the "
                                f"name of another {noun} in this list, so it cannot also be a "
                                "former name", "renamed-from")
+
+
+def _minute(instant: times.Instant) -> datetime:
+    return instant.utc.replace(second=0, microsecond=0)
 
 
 def _schedule_key(item: dict[str, Any]) -> tuple[str, str] | None:
