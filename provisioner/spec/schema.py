@@ -15,6 +15,7 @@ The rest translates jsonschema's findings, with wording from the schema itself w
 
 from __future__ import annotations
 
+import copy
 import difflib
 import functools
 import json
@@ -68,7 +69,9 @@ def validator() -> Draft202012Validator:
 @functools.cache
 def fast_validator() -> Any:
     """A compiled yes/no check: raises fastjsonschema.JsonSchemaException on any violation."""
-    return fastjsonschema.compile(load_schema(), use_default=False, use_formats=False)
+    # a copy: fastjsonschema rewrites the `$ref`s of the schema it is given, in place
+    return fastjsonschema.compile(copy.deepcopy(load_schema()), use_default=False,
+                                  use_formats=False)
 
 
 def check_document(doc: Document) -> list[Problem]:
