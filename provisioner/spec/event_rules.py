@@ -8,10 +8,11 @@ has already reported it).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ from .source import Document
 
 FORM_KINDS_BY_KIND = ("address", "additionalGuests", "name", "email")  # one of each per form
 TICKETING, RSVP = "TICKETING", "RSVP"
+PRICE_RE = re.compile(r"[0-9]+(\.[0-9]+)?")  # the schema's price pattern
 
 
 def mapping(value: Any) -> dict[str, Any]:
@@ -68,9 +70,9 @@ class EventCheck:
         return self.problems
 
     def check_location(self) -> None:
-        if "location" not in self.event:
-            return  # the schema reports it missing
-        location = mapping(self.event.get("location"))
+        location = self.event.get("location")
+        if not isinstance(location, dict):
+            return  # missing or not a mapping: the schema reports it
         path = (*self.path, "location")
         if location.get("locationTbd") is True:
             if not text(location.get("name")):
@@ -114,7 +116,9 @@ class EventCheck:
 
     def check_dates(self) -> None:
         base = (*self.path, "dateAndTimeSettings")
-        dates = mapping(self.event.get("dateAndTimeSettings"))
+        dates = self.event.get("dateAndTimeSettings")
+        if not isinstance(dates, dict):
+            return  # missing or not a mapping: the schema reports it
         zone_name = text(dates.get("timeZoneId"))
         if zone_name is not None:
             self.zone = times.zone(zone_name)
@@ -130,7 +134,7 @@ class EventCheck:
                            "is true: the text guests see instead of the dates", "tbd")
             return
         for name in ("startDate", "endDate"):
-            if name not in dates and "dateAndTimeSettings" in self.event:
+            if name not in dates:
                 self.error((*base, name), "is required unless dateAndTimeTbd is true",
                            "required-date")
         start, end = self.ordered(
@@ -206,7 +210,7 @@ class EventCheck:
                                             ("endDate", sale.get("endDate")))
         if sale_start and sale_end and sale_start.utc < sale_end.utc and \
                 _minute(sale_start) == _minute(sale_end):
-            self.error((*sale_path, "endDate"), "must be at least a minute after startDate: "
+            self.error((*sale_path, "endDate"), "must be in a later minute than startDate: "
                        "Wix counts sale periods in whole minutes", "order")
         if sale_end and self.end and sale_end.utc > self.end.utc:
             self.error((*sale_path, "endDate"), "the sale must end by the end of the event "
@@ -222,12 +226,9 @@ class EventCheck:
                            f"(registration.tickets.currency) is {self.currency()}; an event "
                            "sells in one currency", "currency")
             price = price.get("value")
-        if not isinstance(price, str):
-            return None
-        try:
-            amount = Decimal(price)
-        except InvalidOperation:
-            return None
+        if not isinstance(price, str) or not PRICE_RE.fullmatch(price):
+            return None  # the schema reports a malformed price
+        amount = Decimal(price)
         if amount > 0:
             self.paid_prices.append(path)
         return amount
@@ -238,8 +239,7 @@ class EventCheck:
         schedule = mapping(self.event.get("schedule"))
         base = (*self.path, "schedule", "items")
         entries = items(schedule.get("items"))
-        self.unique(base, entries, lambda item: _schedule_key(item), "schedule item",
-                    describe=lambda key: f"{key[0]!r} at {key[1]}")
+        starts: dict[int, times.Instant] = {}
         for index, item in entries:
             path = (*base, index)
             slot = mapping(item.get("timeSlot"))
@@ -253,11 +253,24 @@ class EventCheck:
                     continue
             start, end = self.ordered((*path, "timeSlot"), ("start", slot.get("start")),
                                       ("end", slot.get("end")), zone)
+            if start:
+                starts[index] = start
             if self.start and self.end and start and end and (
                     start.utc < self.start.utc or end.utc > self.end.utc):
                 self.warn((*path, "timeSlot"), "is outside the event's dates "
                           f"({times.describe(self.start, self.zone)} to "
                           f"{times.describe(self.end, self.zone)})", "schedule-outside")
+        # items are told apart by name and start instant, however the start is written
+        keyed = [(index, {"key": _schedule_key(item, starts.get(index))})
+                 for index, item in entries]
+        self.unique(base, keyed, lambda entry: entry["key"], "schedule item",
+                    describe=lambda key: f"{key[0]!r} starting at " + (
+                        times.describe(times.Instant(key[1]), self.zone)
+                        if isinstance(key[1], datetime) else key[1]),
+                    advice=lambda key: "items that share a name need different start times")
+        # and no former name may be claimed by two items
+        self.unique(base, [(i, e) for i, e in entries if "renamed_from" in e],
+                    lambda entry: None, "schedule item")
 
     def check_policies(self) -> None:
         base = (*self.path, "policies")
@@ -268,7 +281,10 @@ class EventCheck:
         base = (*self.path, "form", "controls")
         controls = items(mapping(self.event.get("form")).get("controls"))
         self.unique(base, controls, control_identity, "form control",
-                    describe=lambda key: key[1] if key[0] == "label" else f"`{key[1]}` control")
+                    describe=lambda key: repr(key[1]) if key[0] == "label" else
+                    f"`{key[1]}` control",
+                    advice=lambda key: "each form control needs its own label"
+                    if key[0] == "label" else f"a form has at most one `{key[1]}` control")
         for index, control in controls:
             if "additionalGuests" in control and self.initial_type() != RSVP:
                 self.error((*base, index, "additionalGuests"), "additional guests can only be "
@@ -286,9 +302,11 @@ class EventCheck:
     # --- identity -------------------------------------------------------------------------------
 
     def unique(self, base: Path, entries: Iterable[tuple[int, dict[str, Any]]],
-               key: Callable[[dict[str, Any]], Any], noun: str,
-               describe: Callable[[Any], str] = lambda key: repr(key)) -> None:
-        """Each entry's identity must be unique, and no former name may be a current one."""
+               key: Callable[[dict[str, Any]], Any], noun: str, *,
+               describe: Callable[[Any], str] = repr,
+               advice: Callable[[Any], str] | None = None) -> None:
+        """Each entry's identity must be unique, and each former name (`renamed_from`) must
+        be nobody's current name and claimed by one entry only."""
         seen: dict[Any, int] = {}
         entries = list(entries)
         for index, entry in entries:
@@ -296,29 +314,40 @@ class EventCheck:
             if identity is None:
                 continue
             if identity in seen:
+                tip = advice(identity) if advice else f"each {noun} needs its own name"
                 self.error((*base, index), f"a second {noun} {describe(identity)} (the first "
-                           f"is {format_path((*base, seen[identity]))}); each {noun} needs its "
-                           "own name", "unique")
+                           f"is {format_path((*base, seen[identity]))}); {tip}", "unique")
             else:
                 seen[identity] = index
         names = {identity for identity in seen if isinstance(identity, str)}
+        claimed: dict[str, int] = {}
         for index, entry in entries:
             former = entry.get("renamed_from")
             for position, old in enumerate(former if isinstance(former, list) else []):
-                if isinstance(old, str) and old in names:
-                    self.error((*base, index, "renamed_from", position), f"{old!r} is the "
-                               f"name of another {noun} in this list, so it cannot also be a "
-                               "former name", "renamed-from")
+                if not isinstance(old, str):
+                    continue
+                where = (*base, index, "renamed_from", position)
+                if old in names:
+                    self.error(where, f"{old!r} is the name of another {noun} in this list, "
+                               "so it cannot also be a former name", "renamed-from")
+                elif claimed.setdefault(old, index) != index:
+                    self.error(where, f"{old!r} is already a former name of "
+                               f"{format_path((*base, claimed[old]))}; a live {noun} can "
+                               "become only one of them", "renamed-from")
 
 
 def _minute(instant: times.Instant) -> datetime:
     return instant.utc.replace(second=0, microsecond=0)
 
 
-def _schedule_key(item: dict[str, Any]) -> tuple[str, str] | None:
+def _schedule_key(item: dict[str, Any], start: times.Instant | None
+                  ) -> tuple[str, datetime | str] | None:
+    """(name, start instant), or the start as written when it cannot be read."""
     name = text(item.get("name"))
-    start = text(mapping(item.get("timeSlot")).get("start"))
-    return (name, start) if name is not None and start is not None else None
+    written = text(mapping(item.get("timeSlot")).get("start"))
+    if name is None or written is None:
+        return None
+    return (name, start.utc if start else written)
 
 
 def control_identity(control: dict[str, Any]) -> tuple[str, str] | None:

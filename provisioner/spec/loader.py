@@ -6,6 +6,7 @@ violations and rule violations all come back as `Problem`s, every one of them at
 
 from __future__ import annotations
 
+import codecs
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 class LoadResult:
     documents: list[Document] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # every file checked, readable or not
 
     @property
     def errors(self) -> list[Problem]:
@@ -44,7 +46,7 @@ class LoadResult:
         totals = dict.fromkeys(
             ("files", "categories", "events", "tickets", "schedule items", "policies",
              "form controls"), 0)
-        totals["files"] = len(self.documents)
+        totals["files"] = len(self.files)
         for doc in self.documents:
             data = mapping(doc.data)
             totals["categories"] += len(items(data.get("categories")))
@@ -108,20 +110,24 @@ def read_text(file: str) -> tuple[str | None, Problem | None]:
         return None, _file_problem(file, "cannot be read: permission denied")
     except OSError as error:
         return None, _file_problem(file, f"cannot be read: {error.strerror or error}")
+    skip = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
     try:
-        return raw.decode("utf-8-sig"), None
+        return raw[skip:].decode("utf-8"), None
     except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        bad = skip + error.start  # an offset into the raw bytes
+        line_start = raw.rfind(b"\n", 0, bad) + 1
+        line = raw[:bad].count(b"\n") + 1
+        # columns count characters, as the YAML parser's do
+        column = len(raw[max(line_start, skip):bad].decode("utf-8", "replace")) + 1
         return None, Problem(file, line, column, "", f"is not UTF-8 text (byte "
-                             f"0x{raw[error.start]:02x}); save the file as UTF-8",
-                             rule="encoding")
+                             f"0x{raw[bad]:02x}); save the file as UTF-8", rule="encoding")
 
 
 def load_texts(sources: Iterable[tuple[str, str]]) -> LoadResult:
     """Validate specs given as (file name, text) pairs."""
     result = LoadResult()
     for file, text in sources:
+        result.files.append(file)
         doc, problems = parse_document(text, file)
         result.problems.extend(problems)
         if doc is not None:
@@ -143,6 +149,7 @@ def load(paths: Sequence[str]) -> LoadResult:
         elif text is not None:
             sources.append((file, text))
     result = load_texts(sources)
+    result.files = files  # unreadable files count too: they are part of what was checked
     result.problems = sort_problems([*problems, *result.problems])
     return result
 

@@ -79,8 +79,16 @@ def _check_slug(doc: Document, path: Path, event: dict[str, Any],
         slugs[slug] = (doc, path)
     renamed = event.get("renamed_from")
     for position, old in enumerate(renamed if isinstance(renamed, list) else []):
-        if isinstance(old, str):
-            former.setdefault(old, (doc, (*path, "renamed_from", position)))
+        if not isinstance(old, str):
+            continue
+        where = (*path, "renamed_from", position)
+        if old in former:
+            first_doc, first_path = former[old]
+            problems.append(doc.problem(where, f"{old!r} is already a former slug of the event "
+                                        f"at {_where(first_doc, first_path)}; a live event can "
+                                        "become only one of them", rule="renamed-from"))
+        else:
+            former[old] = (doc, where)
 
 
 def _check_categories(docs: list[Document], problems: list[Problem]) -> dict[str, str]:

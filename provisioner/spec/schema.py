@@ -19,6 +19,7 @@ import copy
 import difflib
 import functools
 import json
+import re
 from importlib import resources
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,9 @@ from .problems import Problem
 from .source import Document
 
 SCHEMA_NAME = "event-spec.schema.json"
+# Compiling the fast check costs about 0.15 s, which pays off only for large documents; the
+# DevCon example (about 700 values) is checked by jsonschema in a few milliseconds.
+FAST_PATH_MIN_VALUES = 5_000
 
 _TYPE_WORDS = {
     "string": "text",
@@ -60,10 +64,23 @@ def load_schema() -> dict[str, Any]:
 
 
 @functools.cache
-def validator() -> Draft202012Validator:
-    from jsonschema import Draft202012Validator
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    # JSON Schema patterns are ECMA-262 regexes, where `$` is the very end of the text; in
+    # Python `$` also matches before a final newline, which a YAML block scalar leaves behind
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
 
-    return Draft202012Validator(load_schema())
+
+@functools.cache
+def validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator, validators
+    from jsonschema.exceptions import ValidationError
+
+    def pattern(checker: Any, regex: str, instance: Any, schema: dict[str, Any]) -> Any:
+        if checker.is_type(instance, "string") and not _ecma_regex(regex).search(instance):
+            yield ValidationError(f"{instance!r} does not match {regex!r}")
+
+    ecma = validators.extend(Draft202012Validator, {"pattern": pattern})
+    return ecma(load_schema())  # type: ignore[no-any-return]
 
 
 @functools.cache
@@ -76,13 +93,19 @@ def fast_validator() -> Any:
 
 def check_document(doc: Document) -> list[Problem]:
     """Every schema violation in `doc`, each at its own position."""
-    try:
-        fast_validator()(doc.data)
-        return []
-    except fastjsonschema.JsonSchemaException:
-        pass  # find and explain every violation, below
+    if len(doc.values) >= FAST_PATH_MIN_VALUES:
+        try:
+            fast_validator()(doc.data)
+            return []
+        except fastjsonschema.JsonSchemaException:
+            pass  # find and explain every violation, below
+    errors = list(validator().iter_errors(doc.data))
+    # a value of the wrong type fails its other keywords too; only the type error is useful
+    mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
     problems: list[Problem] = []
-    for error in validator().iter_errors(doc.data):
+    for error in errors:
+        if error.validator != "type" and tuple(error.absolute_path) in mistyped:
+            continue
         problems.extend(_translate(doc, error))
     return problems
 
@@ -155,7 +178,7 @@ def _translate(doc: Document, error: ValidationError) -> list[Problem]:
         source = doc.scalars.get(path)
         wants_text = "string" in (error.validator_value if isinstance(error.validator_value, list)
                                   else [error.validator_value])
-        if wants_text and source is not None and not isinstance(value, bool):
+        if wants_text and source and value is not None and not isinstance(value, bool):
             message += f"; quote it: \"{source}\""
         return [at(message)]
     if kind == "enum":

@@ -173,6 +173,7 @@ class _Builder:
             top.key = (text, mark, plain)
             return
         value = self.resolve(event, text, mark, plain)
+        self.count(1, mark)
         if event.anchor:
             self.anchors[event.anchor] = (value, 1)
         self.add(value, mark, 1, source=text if plain and not isinstance(value, str) else None)
@@ -190,12 +191,15 @@ class _Builder:
         raise self.fail(mark, f"the YAML tag {tag} is not supported here; write a plain value",
                         self.child_path() or ())
 
-    def add(self, value: Any, mark: Mark, size: int, *, source: str | None = None) -> None:
-        """Place a finished value in its parent."""
+    def count(self, size: int, mark: Mark) -> None:
+        """Count values as they are made (an alias counts everything it repeats)."""
         self.total += size
         if self.total > MAX_VALUES:
             raise self.fail(mark, f"the file expands to more than {MAX_VALUES:,} values "
                             "(aliases repeating large blocks?)")
+
+    def add(self, value: Any, mark: Mark, size: int, *, source: str | None = None) -> None:
+        """Place a finished value (of `size` values in all) in its parent."""
         path = self.child_path()
         if not self.stack:
             self.doc.data = value
@@ -233,6 +237,7 @@ class _Builder:
         mark = _mark(event.start_mark)
         if len(self.stack) >= MAX_DEPTH:
             raise self.fail(mark, f"nested more than {MAX_DEPTH} levels deep")
+        self.count(1, mark)
         if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
             raise self.fail(mark, f"the YAML tag {event.tag} is not supported here",
                             self.child_path() or ())
@@ -282,6 +287,7 @@ class _Builder:
                 raise self.fail(mark, "an alias used as a mapping key must refer to text")
             top.key = (value, mark, False)
             return
+        self.count(size, mark)
         self.add(value, mark, size)
 
 

@@ -46,7 +46,7 @@ def zone(name: str) -> ZoneInfo | None:
         return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" is a folder
         return None
 
 
@@ -66,6 +66,14 @@ def closest_zone(name: str) -> str | None:
 
 def parse(text: str, local_zone: ZoneInfo | None) -> Instant:
     """The instant `text` names; local times are read in `local_zone`."""
+    try:
+        return _parse(text, local_zone)
+    except OverflowError:
+        raise TimeProblem(f"{text!r} is too close to the year 1 or 9999 to be a time "
+                          "in UTC") from None
+
+
+def _parse(text: str, local_zone: ZoneInfo | None) -> Instant:
     match = TIME_RE.match(text)
     if not match:
         raise TimeProblem(f"{text!r} is not a time; write 2025-06-15T09:00 (local) or "

@@ -125,6 +125,10 @@ def test_create_without_event_is_refused(api):
         ({"dateAndTimeSettings": {"startDate": "2030-01-01T10:00:00Z",
                                   "endDate": "2030-01-01T11:00:00Z", "timeZoneId": "Mars/Base"}},
          "event.dateAndTimeSettings.timeZoneId"),
+        # a folder of the zone database, not a zone (once a 500)
+        ({"dateAndTimeSettings": {"startDate": "2030-01-01T10:00:00Z",
+                                  "endDate": "2030-01-01T11:00:00Z", "timeZoneId": "Europe"}},
+         "event.dateAndTimeSettings.timeZoneId"),
         ({"dateAndTimeSettings": {"dateAndTimeTbd": True}},
          "event.dateAndTimeSettings.dateAndTimeTbdMessage"),
         ({"dateAndTimeSettings": {"startDate": "2030-01-01T10:00:00",
