@@ -34,20 +34,31 @@ def to_rich(text: str) -> dict[str, Any]:
 
 
 def to_plain(document: Any) -> str:
-    """The text of a rich-content document: paragraphs joined by blank lines."""
+    """The text of a rich-content document: paragraphs joined by blank lines. Anything that is
+    not a well-formed document (as a live site might hold) reads as the text it has."""
     if not isinstance(document, dict):
         return ""
-    paragraphs = []
-    for node in document.get("nodes") or []:
-        paragraphs.append("".join(_texts(node)))
+    paragraphs = ["".join(_texts(node)) for node in _children(document)]
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def _texts(node: Any) -> list[str]:
-    if not isinstance(node, dict):
-        return []
-    text = (node.get("textData") or {}).get("text")
-    found = [text] if isinstance(text, str) else []
-    for child in node.get("nodes") or []:
-        found.extend(_texts(child))
+def _children(node: dict[str, Any]) -> list[Any]:
+    nodes = node.get("nodes")
+    return nodes if isinstance(nodes, list) else []
+
+
+def _texts(root: Any) -> list[str]:
+    """The text of `root` and its descendants in document order (no recursion: a deeply
+    nested document must not exhaust the stack)."""
+    found: list[str] = []
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if not isinstance(node, dict):
+            continue
+        data = node.get("textData")
+        text = data.get("text") if isinstance(data, dict) else None
+        if isinstance(text, str):
+            found.append(text)
+        pending.extend(reversed(_children(node)))
     return found

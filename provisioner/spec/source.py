@@ -15,6 +15,7 @@ size after expanding aliases is capped, so a "billion laughs" file is refused, n
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
@@ -117,11 +118,26 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
+def _tagged_int(text: str) -> int:
+    value = resolve_plain(text)
+    if type(value) is not int:
+        raise ValueError(text)
+    return value
+
+
+def _tagged_float(text: str) -> float:
+    value = resolve_plain(text)
+    if type(value) not in (int, float):
+        raise ValueError(text)
+    return float(value)
+
+
+# explicit tags read the text by the same YAML 1.2 rules as plain scalars
 _EXPLICIT = {
     "tag:yaml.org,2002:null": lambda text: None,
     "tag:yaml.org,2002:bool": lambda text: _BOOL[text],
-    "tag:yaml.org,2002:int": int,
-    "tag:yaml.org,2002:float": float,
+    "tag:yaml.org,2002:int": _tagged_int,
+    "tag:yaml.org,2002:float": _tagged_float,
 }
 
 
@@ -146,6 +162,7 @@ class _Builder:
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.total = 0
         self.problems: list[Problem] = []
+        self.first_keys: dict[Path, Mark] = {}  # where a key was first written
 
     def fail(self, mark: Mark, message: str, path: Path = ()) -> SourceError:
         return SourceError(Problem(self.doc.file, mark[0], mark[1], format_path(path),
@@ -171,6 +188,8 @@ class _Builder:
         if top is not None and isinstance(top.value, dict) and top.key is None:
             # mapping keys are taken as the text written: `NO:` or `1:` stays a text key
             top.key = (text, mark, plain)
+            if event.anchor:
+                self.anchors[event.anchor] = (text, 1)
             return
         value = self.resolve(event, text, mark, plain)
         self.count(1, mark)
@@ -219,7 +238,7 @@ class _Builder:
                 top.merges.append((value, mark))
                 return
             if path is not None and key in top.value:
-                first = self.doc.keys.get(path)
+                first = self.first_keys.get(path)
                 where = f" (first at line {first[0]})" if first else ""
                 self.problems.append(Problem(
                     self.doc.file, key_mark[0], key_mark[1], format_path(path),
@@ -228,10 +247,13 @@ class _Builder:
             top.value[key] = value
             if path is not None:
                 self.doc.keys[path] = key_mark
+                self.first_keys.setdefault(path, key_mark)
         if path is not None:
             self.doc.values[path] = mark
             if source is not None:
                 self.doc.scalars[path] = source
+            else:
+                self.doc.scalars.pop(path, None)  # a duplicate key replaced a number
 
     def start(self, event: Any, container: dict[str, Any] | list[Any]) -> None:
         mark = _mark(event.start_mark)
@@ -304,10 +326,23 @@ def _syntax_problem(file: str, error: yaml.YAMLError) -> Problem:
     return Problem(file, mark.line + 1, mark.column + 1, "", message, rule="yaml")
 
 
+def _within(text: str, problem: Problem) -> Problem:
+    """Keep a position inside the file: at the end of input libyaml points past the last
+    line of a file that does not end with a newline."""
+    lines = text.split("\n")  # a final newline leaves an empty last line, a real position
+    if problem.line <= len(lines):
+        return problem
+    return dataclasses.replace(problem, line=len(lines), column=len(lines[-1]) + 1)
+
+
 def parse_document(text: str, file: str) -> tuple[Document | None, list[Problem]]:
     """Parse one file's text. Returns the document (None when unusable) and its problems."""
     builder = _Builder(file)
-    parser = _Parser(text)
+    try:
+        parser = _Parser(text)
+    except UnicodeEncodeError as error:  # only text made in Python can hold a lone surrogate
+        return None, [Problem(file, 0, 0, "", "contains a character that is not valid "
+                              f"Unicode ({error.reason})", rule="encoding")]
     documents = 0
     get_event, scalar, start, end = parser.get_event, builder.scalar, builder.start, builder.end
     try:
@@ -334,7 +369,7 @@ def parse_document(text: str, file: str) -> tuple[Document | None, list[Problem]
     except SourceError as error:
         return None, [*builder.problems, error.problem]
     except yaml.YAMLError as error:
-        return None, [*builder.problems, _syntax_problem(file, error)]
+        return None, [*builder.problems, _within(text, _syntax_problem(file, error))]
     finally:
         parser.dispose()
     if documents == 0 or builder.doc.data is None:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 TIME_RE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?"
-    r"(Z|[+-]\d{2}:\d{2})?$"
+    r"(Z|[+-]\d{2}:\d{2})?\Z"
 )
 
 
@@ -36,7 +36,9 @@ class Instant:
 
     def wire(self) -> str:
         """The API's form: `2025-06-15T16:00:00.000Z`."""
-        return self.utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.utc.microsecond // 1000:03d}Z"
+        utc = self.utc
+        return (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
+                f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z")
 
 
 @functools.cache
