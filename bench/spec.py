@@ -100,7 +100,7 @@ def main() -> None:
                 capture_output=True, check=True), args.repeat),
         }
     counts = result.counts()
-    children = sum(counts[k] for k in ("tickets", "schedule items", "policies", "form controls"))
+    children = sum(counts[k] for k in ("tickets", "scheduleItems", "policies", "formControls"))
     print(f"spec: {counts['events']} events, {children:,} children, "
           f"{len(text.splitlines()):,} lines, {len(text) / 1024:,.0f} KiB, "
           f"{len(doc.values):,} positioned values")

@@ -23,8 +23,8 @@ def _color(text: str, **style: object) -> str:
     return text if os.environ.get("NO_COLOR") else click.style(text, **style)  # type: ignore[arg-type]
 
 
-_NOUNS = {"events": "event", "tickets": "ticket", "schedule items": "schedule item",
-          "policies": "policy", "form controls": "form control", "categories": "category"}
+_NOUNS = {"events": "event", "tickets": "ticket", "scheduleItems": "schedule item",
+          "policies": "policy", "formControls": "form control", "categories": "category"}
 
 
 def _plural(count: int, noun: str) -> str:

@@ -44,8 +44,8 @@ class LoadResult:
     def counts(self) -> dict[str, int]:
         """How many objects of each kind the spec describes (for summaries)."""
         totals = dict.fromkeys(
-            ("files", "categories", "events", "tickets", "schedule items", "policies",
-             "form controls"), 0)
+            ("files", "categories", "events", "tickets", "scheduleItems", "policies",
+             "formControls"), 0)
         totals["files"] = len(self.files)
         for doc in self.documents:
             data = mapping(doc.data)
@@ -53,9 +53,9 @@ class LoadResult:
             for _, event in items(data.get("events")):
                 totals["events"] += 1
                 totals["tickets"] += len(items(event.get("tickets")))
-                totals["schedule items"] += len(items(mapping(event.get("schedule")).get("items")))
+                totals["scheduleItems"] += len(items(mapping(event.get("schedule")).get("items")))
                 totals["policies"] += len(items(event.get("policies")))
-                totals["form controls"] += len(items(mapping(event.get("form")).get("controls")))
+                totals["formControls"] += len(items(mapping(event.get("form")).get("controls")))
         return totals
 
 

@@ -192,7 +192,9 @@ class _Builder:
                 self.anchors[event.anchor] = (text, 1)
             return
         value = self.resolve(event, text, mark, plain)
-        self.count(1, mark)
+        self.total += 1
+        if self.total > MAX_VALUES:
+            self.count(0, mark)  # raises
         if event.anchor:
             self.anchors[event.anchor] = (value, 1)
         self.add(value, mark, 1, source=text if plain and not isinstance(value, str) else None)

@@ -66,6 +66,7 @@ def closest_zone(name: str) -> str | None:
     return found[0] if found else None
 
 
+@functools.lru_cache(maxsize=8192)  # specs repeat times (sale periods, event days)
 def parse(text: str, local_zone: ZoneInfo | None) -> Instant:
     """The instant `text` names; local times are read in `local_zone`."""
     try:

@@ -309,7 +309,7 @@ def test_summary_json_shape() -> None:
     assert outcome["errors"] == 1
     assert outcome["warnings"] == 0
     assert outcome["counts"] == {"files": 1, "categories": 2, "events": 1, "tickets": 0,
-                                 "schedule items": 0, "policies": 0, "form controls": 0}
+                                 "scheduleItems": 0, "policies": 0, "formControls": 0}
     [problem] = outcome["problems"]
     assert set(problem) == {"file", "line", "column", "field", "message", "severity", "rule"}
     assert problem["file"] == "a.yaml"
@@ -324,7 +324,7 @@ def test_summary_of_the_example() -> None:
     assert outcome == {
         "valid": True, "errors": 0, "warnings": 0, "problems": [],
         "counts": {"files": 1, "categories": 1, "events": 1, "tickets": 3,
-                   "schedule items": 15, "policies": 3, "form controls": 2},
+                   "scheduleItems": 15, "policies": 3, "formControls": 2},
     }
 
 
@@ -362,7 +362,7 @@ def test_cli_json_on_the_example() -> None:
     assert outcome["valid"] is True
     assert (outcome["errors"], outcome["warnings"], outcome["problems"]) == (0, 0, [])
     assert outcome["counts"] == {"files": 1, "categories": 1, "events": 1, "tickets": 3,
-                                 "schedule items": 15, "policies": 3, "form controls": 2}
+                                 "scheduleItems": 15, "policies": 3, "formControls": 2}
 
 
 def test_cli_json_on_an_invalid_spec(tmp_path: Path) -> None:
