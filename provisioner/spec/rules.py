@@ -100,6 +100,11 @@ def _check_categories(docs: list[Document], problems: list[Problem]) -> dict[str
             if name is None:
                 continue
             path: Path = ("categories", index, "name")
+            if category.get("existing") is True and "renamed_from" in category:
+                problems.append(doc.problem(("categories", index, "renamed_from"), "an "
+                                            "existing category is never changed, so it cannot "
+                                            "be renamed; drop `existing: true` to manage it",
+                                            rule="renamed-from"))
             if name.lower() in known:
                 first, first_doc, first_path = known[name.lower()]
                 problems.append(doc.problem(path, f"a second category {name!r} (the first, "

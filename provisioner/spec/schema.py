@@ -154,10 +154,11 @@ def _translate(doc: Document, error: ValidationError) -> list[Problem]:
 
     if kind == "additionalProperties" and isinstance(value, dict):
         known = list(schema.get("properties", {}))
+        patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
         hints = schema.get("x-hints", {})
         found = []
         for name in value:
-            if name in known:
+            if name in known or any(p.search(name) for p in patterns):
                 continue
             if name in hints:
                 found.append(at(f"`{name}` is not accepted: {hints[name]}", (*path, name),
@@ -166,6 +167,8 @@ def _translate(doc: Document, error: ValidationError) -> list[Problem]:
             guess = _closest(name, known)
             hint = (f"did you mean `{guess}`?" if guess
                     else "expected one of: " + ", ".join(known))
+            if patterns and not guess:
+                hint += " (or an `x-` key, which is ignored)"
             found.append(at(f"unknown field `{name}`; {hint}", (*path, name), key=True,
                             rule_name="schema.unknown-field"))
         return found
