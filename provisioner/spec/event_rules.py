@@ -17,27 +17,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import times
+from .identity import control_identity, schedule_key
 from .problems import WARNING, Path, Problem, format_path
+from .shapes import items, mapping, text
 from .source import Document
 
-FORM_KINDS_BY_KIND = ("address", "additionalGuests", "name", "email")  # one of each per form
 TICKETING, RSVP = "TICKETING", "RSVP"
 PRICE_RE = re.compile(r"[0-9]+(\.[0-9]+)?")  # the schema's price pattern
-
-
-def mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def items(value: Any) -> list[tuple[int, dict[str, Any]]]:
-    """The mappings of a list, with their indexes (other entries are the schema's business)."""
-    if not isinstance(value, list):
-        return []
-    return [(index, item) for index, item in enumerate(value) if isinstance(item, dict)]
-
-
-def text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 @dataclass
@@ -261,7 +247,7 @@ class EventCheck:
                           f"({times.describe(self.start, self.zone)} to "
                           f"{times.describe(self.end, self.zone)})", "schedule-outside")
         # items are told apart by name and start instant, however the start is written
-        keyed = [(index, {"key": _schedule_key(item, starts.get(index))})
+        keyed = [(index, {"key": schedule_key(item, starts.get(index))})
                  for index, item in entries]
         self.unique(base, keyed, lambda entry: entry["key"], "schedule item",
                     describe=lambda key: f"{key[0]!r} starting at " + (
@@ -340,25 +326,3 @@ def _minute(instant: times.Instant) -> datetime:
     return instant.utc.replace(second=0, microsecond=0)
 
 
-def _schedule_key(item: dict[str, Any], start: times.Instant | None
-                  ) -> tuple[str, datetime | str] | None:
-    """(name, start instant), or the start as written when it cannot be read."""
-    name = text(item.get("name"))
-    written = text(mapping(item.get("timeSlot")).get("start"))
-    if name is None or written is None:
-        return None
-    return (name, start.utc if start else written)
-
-
-def control_identity(control: dict[str, Any]) -> tuple[str, str] | None:
-    """("label", text) for labelled controls; ("kind", kind) for the one-per-form kinds."""
-    for kind in FORM_KINDS_BY_KIND:
-        if kind in control:
-            return ("kind", kind)
-    for kind, body in control.items():
-        if kind in ("renamed_from", "id"):
-            continue
-        label = text(mapping(body).get("label"))
-        if label is not None:
-            return ("label", label)
-    return None

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
-from .event_rules import items, mapping
 from .problems import Problem, sort_problems
 from .rules import check_spec
 from .schema import check_document
+from .shapes import items, mapping
 from .source import Document, parse_document
 
 SPEC_SUFFIXES = (".yaml", ".yml")

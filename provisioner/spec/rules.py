@@ -4,32 +4,13 @@ names, and event categories that the spec defines. Per-event rules live in `even
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any
 
-from .event_rules import EventCheck, items, mapping, text
+from .event_rules import EventCheck
+from .identity import event_slug
 from .problems import WARNING, Path, Problem
+from .shapes import items, mapping, text
 from .source import Document
-
-SLUG_MAX = 130
-
-
-def slug_from_title(title: str) -> str:
-    """The slug Wix derives from a title: "DevCon 2025 - Developer Conference!" ->
-    devcon-2025-developer-conference (accents folded, anything else becomes one hyphen)."""
-    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
-    return slug[:SLUG_MAX].strip("-") or "event"
-
-
-def event_slug(event: dict[str, Any]) -> str | None:
-    """The event's identity: its `slug`, else the one derived from its title."""
-    slug = text(event.get("slug"))
-    if slug is not None:
-        return slug
-    title = text(event.get("title"))
-    return slug_from_title(title) if title is not None else None
 
 
 def _where(doc: Document, path: Path) -> str:

@@ -16,31 +16,19 @@ size after expanding aliases is capped, so a "billion laughs" file is refused, n
 from __future__ import annotations
 
 import dataclasses
-import math
-import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import yaml
 
 from .problems import Path, Problem, format_path
+from .scalars import EXPLICIT_TAGS, TEXT_TAGS, resolve_plain
 
 MAX_VALUES = 1_000_000  # after alias expansion; a 100-event spec with 50 children each is ~60,000
 MAX_DEPTH = 64  # the spec language itself nests fewer than 10 levels
 
 _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
 
-# YAML 1.2 core schema, the part that applies to plain (unquoted) scalars
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT = re.compile(r"^[-+]?[0-9]+$")
-_INT_OCT = re.compile(r"^0o[0-7]+$")
-_INT_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
-_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
-
-_STR_TAGS = {"tag:yaml.org,2002:str", "!"}
 _DROPPED = "\x00dropped"  # stands for a key that was a list or mapping (reported, then dropped)
 
 
@@ -90,55 +78,6 @@ class SourceError(Exception):
 
 def _mark(event_mark: Any) -> Mark:
     return (event_mark.line + 1, event_mark.column + 1)  # type: ignore[return-value]
-
-
-_NOT_TEXT_START = frozenset("0123456789+-.~nNtTfF")  # how a non-text plain scalar can begin
-
-
-def resolve_plain(text: str) -> Any:
-    """The value of an unquoted scalar under the YAML 1.2 core schema."""
-    if text and text[0] not in _NOT_TEXT_START:
-        return text  # most scalars are words: skip the patterns
-    if _NULL.match(text):
-        return None
-    if text in _BOOL:
-        return _BOOL[text]
-    if _INT.match(text):
-        return int(text)
-    if _INT_OCT.match(text):
-        return int(text[2:], 8)
-    if _INT_HEX.match(text):
-        return int(text[2:], 16)
-    if _FLOAT.match(text):
-        return float(text)
-    if _INF.match(text):
-        return -math.inf if text.startswith("-") else math.inf
-    if _NAN.match(text):
-        return math.nan
-    return text
-
-
-def _tagged_int(text: str) -> int:
-    value = resolve_plain(text)
-    if type(value) is not int:
-        raise ValueError(text)
-    return value
-
-
-def _tagged_float(text: str) -> float:
-    value = resolve_plain(text)
-    if type(value) not in (int, float):
-        raise ValueError(text)
-    return float(value)
-
-
-# explicit tags read the text by the same YAML 1.2 rules as plain scalars
-_EXPLICIT = {
-    "tag:yaml.org,2002:null": lambda text: None,
-    "tag:yaml.org,2002:bool": lambda text: _BOOL[text],
-    "tag:yaml.org,2002:int": _tagged_int,
-    "tag:yaml.org,2002:float": _tagged_float,
-}
 
 
 @dataclass
@@ -201,11 +140,11 @@ class _Builder:
 
     def resolve(self, event: Any, text: str, mark: Mark, plain: bool) -> Any:
         tag = event.tag
-        if tag is None or tag in _STR_TAGS:
+        if tag is None or tag in TEXT_TAGS:
             return resolve_plain(text) if plain and tag is None else text
-        if tag in _EXPLICIT:
+        if tag in EXPLICIT_TAGS:
             try:
-                return _EXPLICIT[tag](text)
+                return EXPLICIT_TAGS[tag](text)
             except (KeyError, ValueError):
                 raise self.fail(mark, f"{text!r} is not a valid {tag.rsplit(':', 1)[-1]}",
                                 self.child_path() or ()) from None

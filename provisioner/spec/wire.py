@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from . import times
 from .event_rules import RSVP, TICKETING
+from .identity import event_slug
 from .richtext import to_rich
-from .rules import event_slug
 
 SPEC_KEYS = ("renamed_from", "id")  # identity, not data: on every object
 EVENT_CHILD_KEYS = ("tickets", "schedule", "policies", "form", "categories", "state", "slug")

@@ -89,7 +89,7 @@ def test_every_object_of_the_example_is_accepted_and_reads_back(api: httpx.Clien
 
 def test_a_derived_slug_is_the_one_the_api_derives(api: httpx.Client) -> None:
     """An event without `slug` is known by the slug the API would give it."""
-    from provisioner.spec.rules import slug_from_title
+    from provisioner.spec.identity import slug_from_title
 
     for title in ("DevCon 2025 - Developer Conference", "Café Olé: Night #3!",
                   "  Spaces   and---dashes  "):
