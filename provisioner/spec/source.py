@@ -254,14 +254,37 @@ class _Builder:
         self.add(value, mark, size)
 
 
-def _syntax_problem(file: str, error: yaml.YAMLError) -> Problem:
+# what usually causes libyaml's terser complaints, as advice for the spec author
+_SYNTAX_ADVICE = {
+    "did not find expected key": "check the indentation of this line against the lines "
+    "above it",
+    "did not find expected '-' indicator": "check the indentation of this list item",
+    "mapping values are not allowed": "a value containing `: ` needs quotes, or this "
+    "line is indented too far",
+    "found character '\\t' that cannot start any token": "YAML is indented with spaces, "
+    "not tabs",
+    "found character that cannot start any token": "a value starting with `@`, `` ` `` or "
+    "`%` needs quotes",
+    "found unexpected end of stream": "a quote or bracket is not closed",
+    "found undefined alias": "define the anchor (&name) before using the alias (*name)",
+}
+
+
+def _syntax_problem(file: str, text: str, error: yaml.YAMLError) -> Problem:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     problem = getattr(error, "problem", None) or str(error)
+    if mark is not None and problem.startswith("found character that cannot start") and \
+            0 <= mark.index < len(text) and text[mark.index] == "\t":
+        problem = problem.replace("character", "character '\\t'", 1)
     context = getattr(error, "context", None)
     message = f"YAML syntax error: {problem}"
     if context and getattr(error, "context_mark", None) is not None:
         cm = error.context_mark  # type: ignore[attr-defined]
         message += f" ({context} at line {cm.line + 1}, column {cm.column + 1})"
+    advice = next((tip for start, tip in _SYNTAX_ADVICE.items() if problem.startswith(start)),
+                  None)
+    if advice:
+        message += f"; {advice}"
     if mark is None:
         return Problem(file, 0, 0, "", message, rule="yaml")
     return Problem(file, mark.line + 1, mark.column + 1, "", message, rule="yaml")
@@ -310,7 +333,7 @@ def parse_document(text: str, file: str) -> tuple[Document | None, list[Problem]
     except SourceError as error:
         return None, [*builder.problems, error.problem]
     except yaml.YAMLError as error:
-        return None, [*builder.problems, _within(text, _syntax_problem(file, error))]
+        return None, [*builder.problems, _within(text, _syntax_problem(file, text, error))]
     finally:
         parser.dispose()
     if documents == 0 or builder.doc.data is None:
