@@ -2,7 +2,7 @@
 
 `create_app()` is what tests, the `serve` command and the embedded sandbox use. Credentials
 (API key -> site ids) are stored in the database, so a `--db` file keeps them across restarts.
-`/_emulator/` is reserved for test controls; `GET /_emulator/health` needs no key.
+`/_emulator/` is the control API (see `control`); it needs no key.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from . import categories, events, forms, policies, schedule, ticket_definitions
+from . import categories, control, events, forms, policies, schedule, ticket_definitions
 from .http import EmulatorState, Endpoint, build_routes, method_not_allowed, not_found
 from .store import Store
 from .values import utc_now
 
 API_MODULES = (events, ticket_definitions, policies, schedule, categories, forms)
+CONTROL_MODULES = (control,)  # each has CONTROL_ENDPOINTS under /_emulator/
 
 
 def all_endpoints() -> list[Endpoint]:
@@ -45,6 +46,8 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     routes = [Route("/_emulator/health", health, methods=["GET"])]
+    routes += [control.control_route(endpoint, state)
+               for module in CONTROL_MODULES for endpoint in module.CONTROL_ENDPOINTS]
     routes += build_routes(all_endpoints(), state)
     app = Starlette(
         routes=routes,

@@ -36,13 +36,43 @@ SITE_HEADER = "wix-site-id"
 ACCOUNT_HEADER = "wix-account-id"
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A change that listeners (webhooks) hear about once its transaction has committed.
+
+    `event` is the Wix webhook event name, e.g. `wix.events.v3.policy_created`; `entity_fqdn`
+    the entity's full name, e.g. `wix.events.v2.policy`; `action` one of created, updated,
+    deleted or an action name such as order_confirmed; `entity` the entity as the API shows it.
+    """
+
+    site: str
+    event: str
+    entity_fqdn: str
+    action: str
+    entity_id: str
+    entity: dict[str, Any]
+
+
 @dataclass
 class EmulatorState:
-    """What every request can reach: the store, cursor state and the clock."""
+    """What every request can reach: the store, cursor state, the clock, and the listeners
+    told about committed changes."""
 
     store: Store
     cursors: CursorStore = field(default_factory=CursorStore)
     clock: Callable[[], datetime] = utc_now
+    listeners: list[Callable[[list[Notice]], None]] = field(default_factory=list)
+    reset_hooks: list[Callable[[], None]] = field(default_factory=list)  # run by /_emulator/reset
+
+    def publish(self, notices: list[Notice]) -> None:
+        """Hand committed changes to every listener; a listener must never block or raise."""
+        if not notices:
+            return
+        for listener in self.listeners:
+            try:
+                listener(notices)
+            except Exception:
+                log.exception("emulator listener failed")
 
 
 @dataclass
@@ -56,9 +86,16 @@ class Ctx:
     body: dict[str, Any]
     path: dict[str, str]
     state: EmulatorState
+    notices: list[Notice] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.state.clock()
+
+    def notify(self, event: str, entity_fqdn: str, action: str, entity_id: str,
+               entity: dict[str, Any]) -> None:
+        """Tell listeners about a change, once (and only if) this request's transaction
+        commits."""
+        self.notices.append(Notice(self.site, event, entity_fqdn, action, entity_id, entity))
 
     def param(self, name: str) -> str | None:
         return self.request.query_params.get(name)
@@ -132,6 +169,7 @@ def wrap(handler: Handler, state: EmulatorState) -> Callable[[Request], Any]:
                 key, site = _authenticate(request, txn)
                 ctx = Ctx(request, txn, site, key, body, dict(request.path_params), state)
                 result = handler(ctx)
+            state.publish(ctx.notices)
             return JSONResponse(result)
         except ApiError as error:
             return error_response(error)

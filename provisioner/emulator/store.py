@@ -113,6 +113,16 @@ class Txn:
             "DELETE FROM docs WHERE site=? AND kind=? AND parent=?", (site, kind, parent)
         ).rowcount
 
+    def all_documents(self) -> list[dict[str, Any]]:
+        """Every document of every site, in creation order, for a state dump."""
+        rows = self._conn.execute("SELECT site, kind, id, parent, body FROM docs ORDER BY seq")
+        return [{"site": r[0], "kind": r[1], "id": r[2], "parent": r[3], "body": json.loads(r[4])}
+                for r in rows]
+
+    def clear_documents(self) -> int:
+        """Delete every document of every site (credentials stay); returns how many."""
+        return self._conn.execute("DELETE FROM docs").rowcount
+
     def _next_seq(self) -> int:
         row = self._conn.execute("SELECT value FROM meta WHERE name='seq'").fetchone()
         seq = int(row[0]) + 1 if row else 1
