@@ -63,6 +63,8 @@ class EmulatorState:
     clock: Callable[[], datetime] = utc_now
     listeners: list[Callable[[list[Notice]], None]] = field(default_factory=list)
     reset_hooks: list[Callable[[], None]] = field(default_factory=list)  # run by /_emulator/reset
+    # optional parts installed at start, by name: "faults", "requests", "webhooks"
+    extensions: dict[str, Any] = field(default_factory=dict)
 
     def publish(self, notices: list[Notice]) -> None:
         """Hand committed changes to every listener; a listener must never block or raise."""
