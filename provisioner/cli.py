@@ -87,15 +87,43 @@ def emulator() -> None:
                                 "(default: the database's site, or a new random one).")
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.option("--latency-ms", type=click.FloatRange(0, 600_000), default=0.0,
+              help="Fault: delay every answer by this many milliseconds.")
+@click.option("--jitter-ms", type=click.FloatRange(0, 600_000), default=0.0,
+              help="Fault: add up to this many random milliseconds to the delay.")
+@click.option("--error-rate", type=click.FloatRange(0, 1), default=0.0,
+              help="Fault: share of calls answered 503 without being run (0 to 1).")
+@click.option("--drop-rate", type=click.FloatRange(0, 1), default=0.0,
+              help="Fault: share of writes that are made, then answered 504 (0 to 1).")
+@click.option("--rate-limit", type=click.IntRange(0), default=0,
+              help="Calls a minute allowed per site, then 429 with Retry-After (Wix: ~200). "
+                   "0: unlimited.")
+@click.option("--fault-seed", type=int, default=0, show_default=True,
+              help="Seed for the fault draws: the same seed gives the same faults.")
+@click.option("--fault-path", multiple=True,
+              help="Limit latency, errors and drops to paths starting with this (repeatable).")
+@click.option("--fault-method", multiple=True,
+              help="Limit latency, errors and drops to this HTTP method (repeatable).")
 def serve(host: str, port: int, db: Path | None, api_key: str | None, site_id: str | None,
-          log_level: str) -> None:
-    """Serve the Wix Events REST API locally until Ctrl-C."""
+          log_level: str, latency_ms: float, jitter_ms: float, error_rate: float,
+          drop_rate: float, rate_limit: int, fault_seed: int, fault_path: tuple[str, ...],
+          fault_method: tuple[str, ...]) -> None:
+    """Serve the Wix Events REST API locally until Ctrl-C.
+
+    The control API under /_emulator/ (request counters, reset, state dump and load, faults)
+    is described in the README.
+    """
+    from .emulator.faults import FaultSettings
     from .emulator.server import ServeError, prepare, run
 
     if db is not None and not db.parent.exists():
         raise click.ClickException(f"--db {db}: folder {db.parent} does not exist")
+    faults = FaultSettings(
+        seed=fault_seed, latency_ms=latency_ms, jitter_ms=jitter_ms, error_rate=error_rate,
+        drop_rate=drop_rate, rate_limit=rate_limit, paths=fault_path,
+        methods=tuple(m.upper() for m in fault_method))
     try:
-        sock, app, store, info = prepare(host, port, db, api_key, site_id)
+        sock, app, store, info = prepare(host, port, db, api_key, site_id, faults)
     except ServeError as exc:
         raise click.ClickException(str(exc)) from None
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -105,6 +133,8 @@ def serve(host: str, port: int, db: Path | None, api_key: str | None, site_id: s
     click.echo(f"  API key:  {info.api_key}")
     click.echo(f"  Site id:  {info.site_id}")
     click.echo(f"  Storage:  {info.storage}")
+    if faults != FaultSettings(seed=fault_seed):
+        click.echo(f"  Faults:   {json.dumps(faults.to_json())}")
     click.echo("Send `Authorization: <API key>` and `wix-site-id: <site id>` with every "
                "request. Press Ctrl-C to stop.", err=False)
     run(sock, app, store, log_level)

@@ -16,13 +16,23 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from . import categories, control, events, forms, policies, schedule, ticket_definitions
+from . import (
+    categories,
+    control,
+    events,
+    faults,
+    forms,
+    policies,
+    schedule,
+    ticket_definitions,
+    traffic,
+)
 from .http import EmulatorState, Endpoint, build_routes, method_not_allowed, not_found
 from .store import Store
 from .values import utc_now
 
 API_MODULES = (events, ticket_definitions, policies, schedule, categories, forms)
-CONTROL_MODULES = (control,)  # each has CONTROL_ENDPOINTS under /_emulator/
+CONTROL_MODULES = (control, faults, traffic)  # each has CONTROL_ENDPOINTS under /_emulator/
 
 
 def all_endpoints() -> list[Endpoint]:
@@ -34,6 +44,7 @@ def create_app(
     credentials: Iterable[tuple[str, str]] = (),
     clock: Callable[[], datetime] = utc_now,
     store: Store | None = None,
+    fault_settings: faults.FaultSettings | None = None,
 ) -> Starlette:
     """An emulator over `db` (a file path, or memory when None) that accepts `credentials`."""
     store = store or Store(db)
@@ -41,6 +52,10 @@ def create_app(
         for api_key, site_id in credentials:
             txn.grant(api_key, site_id)
     state = EmulatorState(store=store, clock=clock)
+    state.extensions["faults"] = faults.FaultInjector(fault_settings or faults.FaultSettings())
+    state.extensions["requests"] = request_log = traffic.RequestLog()
+    state.reset_hooks.append(request_log.clear)
+    state.reset_hooks.append(lambda: state.extensions["faults"].configure(faults.FaultSettings()))
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})

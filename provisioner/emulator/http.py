@@ -14,6 +14,7 @@ Query-string keys a handler does not read are ignored: Wix's SDK repeats path pa
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -163,21 +164,64 @@ async def _read_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def wrap(handler: Handler, state: EmulatorState) -> Callable[[Request], Any]:
+def _run(handler: Handler, state: EmulatorState, request: Request, body: dict[str, Any]
+         ) -> Response:
+    try:
+        with state.store.transaction() as txn:
+            key, site = _authenticate(request, txn)
+            ctx = Ctx(request, txn, site, key, body, dict(request.path_params), state)
+            result = handler(ctx)
+        state.publish(ctx.notices)
+        return JSONResponse(result)
+    except ApiError as error:
+        return error_response(error)
+    except Exception:
+        log.exception("emulator bug while serving %s %s", request.method, request.url.path)
+        return JSONResponse({"message": "", "details": {}}, status_code=500)
+
+
+def _fault_response(status: int, retry_after: int | None) -> Response:
+    if status == 429:
+        error = ApiError(429, "TOO_MANY_REQUESTS", "Rate limit exceeded: too many calls for "
+                         f"this site; retry after {retry_after} s")
+        return JSONResponse(error.to_json(), status_code=429,
+                            headers={"Retry-After": str(retry_after)})
+    if status == 504:
+        error = ApiError(504, "GATEWAY_TIMEOUT", "The request timed out (emulated: the change "
+                         "was made, its response was lost)")
+    else:
+        error = ApiError(503, "UNAVAILABLE", "The service is unavailable (emulated fault)")
+    return error_response(error)
+
+
+def wrap(handler: Handler, state: EmulatorState, route: str) -> Callable[[Request], Any]:
+    """The ASGI endpoint for `handler`, with the emulated faults and the request log that
+    `state.extensions` may hold (see faults.py and traffic.py)."""
+
     async def endpoint(request: Request) -> Response:
-        try:
-            body = await _read_body(request)
-            with state.store.transaction() as txn:
-                key, site = _authenticate(request, txn)
-                ctx = Ctx(request, txn, site, key, body, dict(request.path_params), state)
-                result = handler(ctx)
-            state.publish(ctx.notices)
-            return JSONResponse(result)
-        except ApiError as error:
-            return error_response(error)
-        except Exception:
-            log.exception("emulator bug while serving %s %s", request.method, request.url.path)
-            return JSONResponse({"message": "", "details": {}}, status_code=500)
+        faults = state.extensions.get("faults")
+        requests = state.extensions.get("requests")
+        site_hint = request.headers.get(SITE_HEADER, "").strip()
+        decision = faults.decide(site_hint, request.method, request.url.path, route) \
+            if faults else None
+        if decision is not None and decision.latency:
+            await asyncio.sleep(decision.latency)
+        if decision is not None and decision.status is not None:
+            response = _fault_response(decision.status, decision.retry_after)
+        else:
+            try:
+                body = await _read_body(request)
+            except ApiError as error:
+                response = error_response(error)
+            else:
+                response = _run(handler, state, request, body)
+            if decision is not None and decision.drop_after_commit \
+                    and response.status_code == 200:
+                response = _fault_response(504, None)
+        if requests is not None:
+            requests.record(request.method, route, request.url.path, site_hint,
+                            response.status_code, decision.fault if decision else None)
+        return response
 
     return endpoint
 
@@ -193,7 +237,7 @@ def build_routes(endpoints: list[Endpoint], state: EmulatorState) -> list[Route]
     routes = []
     for path, methods in by_path.items():
         for method, handler in methods.items():
-            routes.append(Route(path, wrap(handler, state), methods=[method]))
+            routes.append(Route(path, wrap(handler, state, path), methods=[method]))
     return routes
 
 

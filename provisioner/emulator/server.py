@@ -16,6 +16,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from .app import create_app
+from .faults import FaultSettings
 from .store import Store, StoreError
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -65,7 +66,8 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def prepare(
-    host: str, port: int, db: Path | None, api_key: str | None, site_id: str | None
+    host: str, port: int, db: Path | None, api_key: str | None, site_id: str | None,
+    fault_settings: FaultSettings | None = None,
 ) -> tuple[socket.socket, Starlette, Store, ServerInfo]:
     """Everything that can fail, done before the banner promises a working server."""
     try:
@@ -73,7 +75,7 @@ def prepare(
     except StoreError as exc:
         raise ServeError(str(exc)) from None
     key, site = choose_credentials(store, api_key, site_id)
-    app = create_app(store=store)
+    app = create_app(store=store, fault_settings=fault_settings)
     sock = bind(host, port)
     bound_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
