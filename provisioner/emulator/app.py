@@ -23,6 +23,7 @@ from . import (
     faults,
     forms,
     policies,
+    sales,
     schedule,
     ticket_definitions,
     traffic,
@@ -32,7 +33,7 @@ from .store import Store
 from .values import utc_now
 
 API_MODULES = (events, ticket_definitions, policies, schedule, categories, forms)
-CONTROL_MODULES = (control, faults, traffic)  # each has CONTROL_ENDPOINTS under /_emulator/
+CONTROL_MODULES = (control, faults, traffic, sales)  # each has CONTROL_ENDPOINTS under /_emulator/
 
 
 def all_endpoints() -> list[Endpoint]:
