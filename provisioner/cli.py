@@ -104,17 +104,22 @@ def emulator() -> None:
               help="Limit latency, errors and drops to paths starting with this (repeatable).")
 @click.option("--fault-method", multiple=True,
               help="Limit latency, errors and drops to this HTTP method (repeatable).")
+@click.option("--webhook-url", "webhook_urls", multiple=True,
+              help="Send webhooks (JWTs signed RS256, key at GET /_emulator/webhooks/public-key) "
+                   "to this URL on 127.0.0.1, localhost or [::1] (repeatable).")
 def serve(host: str, port: int, db: Path | None, api_key: str | None, site_id: str | None,
           log_level: str, latency_ms: float, jitter_ms: float, error_rate: float,
           drop_rate: float, rate_limit: int, fault_seed: int, fault_path: tuple[str, ...],
-          fault_method: tuple[str, ...]) -> None:
+          fault_method: tuple[str, ...], webhook_urls: tuple[str, ...]) -> None:
     """Serve the Wix Events REST API locally until Ctrl-C.
 
     The control API under /_emulator/ (request counters, reset, state dump and load, faults)
     is described in the README.
     """
+    from .emulator.errors import BadRequest
     from .emulator.faults import FaultSettings
     from .emulator.server import ServeError, prepare, run
+    from .emulator.webhooks import check_url
 
     if db is not None and not db.parent.exists():
         raise click.ClickException(f"--db {db}: folder {db.parent} does not exist")
@@ -122,8 +127,14 @@ def serve(host: str, port: int, db: Path | None, api_key: str | None, site_id: s
         seed=fault_seed, latency_ms=latency_ms, jitter_ms=jitter_ms, error_rate=error_rate,
         drop_rate=drop_rate, rate_limit=rate_limit, paths=fault_path,
         methods=tuple(m.upper() for m in fault_method))
+    for url in webhook_urls:
+        try:
+            check_url(url)
+        except BadRequest as exc:
+            raise click.BadParameter(exc.message, param_hint="--webhook-url") from None
     try:
-        sock, app, store, info = prepare(host, port, db, api_key, site_id, faults)
+        sock, app, store, info = prepare(host, port, db, api_key, site_id, faults,
+                                         webhook_urls)
     except ServeError as exc:
         raise click.ClickException(str(exc)) from None
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -135,6 +146,8 @@ def serve(host: str, port: int, db: Path | None, api_key: str | None, site_id: s
     click.echo(f"  Storage:  {info.storage}")
     if faults != FaultSettings(seed=fault_seed):
         click.echo(f"  Faults:   {json.dumps(faults.to_json())}")
+    for url in webhook_urls:
+        click.echo(f"  Webhooks: {url}")
     click.echo("Send `Authorization: <API key>` and `wix-site-id: <site id>` with every "
                "request. Press Ctrl-C to stop.", err=False)
     run(sock, app, store, log_level)

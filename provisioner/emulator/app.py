@@ -27,13 +27,15 @@ from . import (
     schedule,
     ticket_definitions,
     traffic,
+    webhooks,
 )
 from .http import EmulatorState, Endpoint, build_routes, method_not_allowed, not_found
 from .store import Store
 from .values import utc_now
 
 API_MODULES = (events, ticket_definitions, policies, schedule, categories, forms)
-CONTROL_MODULES = (control, faults, traffic, sales)  # each has CONTROL_ENDPOINTS under /_emulator/
+# each has CONTROL_ENDPOINTS under /_emulator/
+CONTROL_MODULES = (control, faults, traffic, sales, webhooks)
 
 
 def all_endpoints() -> list[Endpoint]:
@@ -46,6 +48,7 @@ def create_app(
     clock: Callable[[], datetime] = utc_now,
     store: Store | None = None,
     fault_settings: faults.FaultSettings | None = None,
+    webhook_urls: Iterable[str] = (),
 ) -> Starlette:
     """An emulator over `db` (a file path, or memory when None) that accepts `credentials`."""
     store = store or Store(db)
@@ -57,6 +60,7 @@ def create_app(
     state.extensions["requests"] = request_log = traffic.RequestLog()
     state.reset_hooks.append(request_log.clear)
     state.reset_hooks.append(lambda: state.extensions["faults"].configure(faults.FaultSettings()))
+    webhooks.install(state, webhook_urls)  # a non-loopback URL raises BadRequest
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})

@@ -12,6 +12,11 @@ Decisions where the Wix notes are unsure (each is one place in this file):
 - Cancel is allowed from UPCOMING or STARTED only.
 - `registration.tickets.currency` cannot change through PATCH once the event has ticket
   definitions (400): their prices carry the currency, and ChangeCurrency moves both together.
+- Webhooks carry the event with every fieldset. Create and clone emit Event Created (clone
+  also Ticket Definition Created per copied definition), update emits Event Updated, publish
+  and cancel (bulk cancel too) emit only Event Published / Event Canceled, delete (bulk delete
+  too) Event Deleted. The children an event's deletion removes (ticket definitions, policies)
+  get no webhook of their own. Event Canceled's `hasGuests` is true once a ticket is sold.
 """
 
 from __future__ import annotations
@@ -50,7 +55,9 @@ from .fields import check, fail
 from .http import Ctx, Endpoint
 from .params import int_param
 from .query import RANGE, QField, QuerySpec, compile_filter, ops, run_query
+from .ticket_definitions import announce as announce_definition
 from .values import format_timestamp, new_id, stable_id
+from .webhooks import EVENT
 
 PREFIX = "/events/v3/events"
 BULK = "/events/v3/bulk/events"
@@ -120,6 +127,27 @@ def _stamp(ctx: Ctx) -> str:
     return format_timestamp(ctx.now())
 
 
+def _full(ctx: Ctx, event: dict[str, Any]) -> dict[str, Any]:
+    """The event as webhooks carry it: with every fieldset."""
+    return render_event(ctx, event, set(REQUESTED_FIELDS))
+
+
+PUBLISHED_KEYS = ("status", "title", "shortDescription", "location", "dateAndTimeSettings",
+                  "eventPageUrl", "registration")
+
+
+def _published_body(ctx: Ctx, event: dict[str, Any]) -> dict[str, Any]:
+    full = _full(ctx, event)
+    return {"timestamp": event["publishedDate"], "eventId": event["id"],
+            **{key: full[key] for key in PUBLISHED_KEYS if key in full}}
+
+
+def _canceled_body(ctx: Ctx, event: dict[str, Any]) -> dict[str, Any]:
+    sold = any(d.get("_sold") for d in ctx.txn.list(ctx.site, TICKET_DEFINITIONS, event["id"]))
+    return {"timestamp": event["_canceledDate"], "eventId": event["id"],
+            "title": event["title"], "userId": event["userId"], "hasGuests": sold}
+
+
 # --- create, read ------------------------------------------------------------------------------
 
 
@@ -156,6 +184,7 @@ def create_event(ctx: Ctx) -> dict[str, Any]:
         event["publishedDate"] = now
     _save(ctx, event)
     ctx.txn.put(ctx.site, FORMS, event["id"], forms.default_form(), parent=event["id"])
+    EVENT.announce(ctx, "created", event["id"], _full(ctx, event))
     return _respond(ctx, event)
 
 
@@ -246,6 +275,7 @@ def update_event(ctx: Ctx) -> dict[str, Any]:
     _apply_patch(ctx, event, patch)
     event["updatedDate"] = _stamp(ctx)
     _save(ctx, event)
+    EVENT.announce(ctx, "updated", event["id"], _full(ctx, event))
     return _respond(ctx, event)
 
 
@@ -294,6 +324,7 @@ def publish_event(ctx: Ctx) -> dict[str, Any]:
     now = _stamp(ctx)
     event.update(_state="PUBLISHED", publishedDate=now, updatedDate=now)
     _save(ctx, event)
+    EVENT.announce(ctx, "published", event["id"], _published_body(ctx, event))
     return _respond(ctx, event)
 
 
@@ -303,6 +334,7 @@ def _cancel(ctx: Ctx, event: dict[str, Any]) -> bool:
     now = _stamp(ctx)
     event.update(_state="CANCELED", _canceledDate=now, updatedDate=now)
     _save(ctx, event)
+    EVENT.announce(ctx, "canceled", event["id"], _canceled_body(ctx, event))
     return True
 
 
@@ -315,7 +347,9 @@ def cancel_event(ctx: Ctx) -> dict[str, Any]:
     return _respond(ctx, event)
 
 
-def _delete(ctx: Ctx, event_id: str) -> None:
+def _delete(ctx: Ctx, event: dict[str, Any]) -> None:
+    event_id = event["id"]
+    EVENT.announce(ctx, "deleted", event_id, _full(ctx, event))
     ctx.txn.delete(ctx.site, EVENTS, event_id)
     for kind in EVENT_CHILD_KINDS:
         ctx.txn.delete_children(ctx.site, kind, event_id)
@@ -327,7 +361,7 @@ def _delete(ctx: Ctx, event_id: str) -> None:
 
 def delete_event(ctx: Ctx) -> dict[str, Any]:
     event = _load(ctx, ctx.path["eventId"])
-    _delete(ctx, event["id"])
+    _delete(ctx, event)
     return {"eventId": event["id"]}
 
 
@@ -343,7 +377,7 @@ def _matching(ctx: Ctx) -> list[dict[str, Any]]:
 
 def bulk_delete_by_filter(ctx: Ctx) -> dict[str, Any]:
     for event in _matching(ctx):
-        _delete(ctx, event["id"])
+        _delete(ctx, event)
     return {}
 
 
@@ -383,19 +417,26 @@ def clone_event(ctx: Ctx) -> dict[str, Any]:
     if not draft:
         event["publishedDate"] = now
     _save(ctx, event)
-    _copy_children(ctx, source["id"], event["id"], now)
+    copies = _copy_children(ctx, source["id"], event["id"], now)
+    EVENT.announce(ctx, "created", event["id"], _full(ctx, event))
+    for definition in copies:
+        announce_definition(ctx, "created", definition, event)
     return _respond(ctx, event)
 
 
-def _copy_children(ctx: Ctx, source_id: str, target_id: str, now: str) -> None:
+def _copy_children(ctx: Ctx, source_id: str, target_id: str, now: str) -> list[dict[str, Any]]:
+    """Copy the source's ticket definitions and form; the copied definitions."""
+    copies = []
     for definition in ctx.txn.list(ctx.site, TICKET_DEFINITIONS, source_id):
         copied = {k: v for k, v in definition.items() if k not in ("_sold", "_reserved",
                                                                     "_revenue")}
         copied.update(id=new_id(), eventId=target_id, revision="1", createdDate=now,
                       updatedDate=now)
         ctx.txn.put(ctx.site, TICKET_DEFINITIONS, copied["id"], copied, parent=target_id)
+        copies.append(copied)
     form = ctx.txn.get(ctx.site, FORMS, source_id) or forms.default_form()
     ctx.txn.put(ctx.site, FORMS, target_id, copy.deepcopy(form), parent=target_id)
+    return copies
 
 
 ENDPOINTS = [

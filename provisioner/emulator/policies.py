@@ -25,6 +25,9 @@ Decisions where the Wix notes are unsure (each is one place in this file):
   `INVALID_REORDER_INSTRUCTION`. Only the moved policy gets a new `revision` and `updatedDate`
   (even when it already stood in the requested place).
 - Delete needs no revision (the current SDK request has only `policyId`).
+- Webhooks: create, update and delete emit Policy Created / Updated / Deleted; Reorder emits
+  Policy Updated for the moved policy, the only one whose revision changes. Deleting an event
+  deletes its policies without a Policy Deleted each.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from .fields import AnyJson, F, Obj, Str, check, fail
 from .http import Ctx, Endpoint, aliased
 from .query import EQ, RANGE, QField, QuerySpec, ops, run_query
 from .values import format_timestamp, new_id
+from .webhooks import POLICY
 
 PREFIXES = ["/events/v2/policies", "/events-policies/v2/policies"]
 MAX_POLICIES_PER_EVENT = 3
@@ -155,7 +159,9 @@ def create_policy(ctx: Ctx) -> dict[str, Any]:
     front = min((p.get("_sortIndex", 0) for p in siblings), default=1) - 1
     policy.update(id=new_id(), revision="1", createdDate=now, updatedDate=now, _sortIndex=front)
     _save(ctx, policy)
-    return {"policy": render(policy)}
+    shown = render(policy)
+    POLICY.announce(ctx, "created", policy["id"], shown)
+    return {"policy": shown}
 
 
 def get_policy(ctx: Ctx) -> dict[str, Any]:
@@ -176,12 +182,15 @@ def update_policy(ctx: Ctx) -> dict[str, Any]:
     policy.update(name=patch["name"], body=patch["body"], revision=next_revision(policy),
                   updatedDate=_stamp(ctx))
     _save(ctx, policy)
-    return {"policy": render(policy)}
+    shown = render(policy)
+    POLICY.announce(ctx, "updated", policy_id, shown)
+    return {"policy": shown}
 
 
 def delete_policy(ctx: Ctx) -> dict[str, Any]:
     policy = _load(ctx, ctx.path["policyId"])
     ctx.txn.delete(ctx.site, POLICIES, policy["id"])
+    POLICY.announce(ctx, "deleted", policy["id"], render(policy))
     return {}
 
 
@@ -213,6 +222,7 @@ def reorder_event_policies(ctx: Ctx) -> dict[str, Any]:
     for index, policy in enumerate(policies):
         policy["_sortIndex"] = index
         _save(ctx, policy)
+    POLICY.announce(ctx, "updated", policy_id, render(moved))
     return {"policies": [render(p) for p in policies]}
 
 

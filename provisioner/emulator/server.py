@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import socket
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def bind(host: str, port: int) -> socket.socket:
 
 def prepare(
     host: str, port: int, db: Path | None, api_key: str | None, site_id: str | None,
-    fault_settings: FaultSettings | None = None,
+    fault_settings: FaultSettings | None = None, webhook_urls: Iterable[str] = (),
 ) -> tuple[socket.socket, Starlette, Store, ServerInfo]:
     """Everything that can fail, done before the banner promises a working server."""
     try:
@@ -75,7 +76,7 @@ def prepare(
     except StoreError as exc:
         raise ServeError(str(exc)) from None
     key, site = choose_credentials(store, api_key, site_id)
-    app = create_app(store=store, fault_settings=fault_settings)
+    app = create_app(store=store, fault_settings=fault_settings, webhook_urls=webhook_urls)
     sock = bind(host, port)
     bound_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host

@@ -27,6 +27,10 @@ Decisions where the Wix notes are unsure (each is one place in this module or ti
 - Bulk delete refuses an empty filter (400) rather than deleting every definition of the site.
 - ChangeCurrency on an event without ticketing is 428 `INVALID_EVENT_TYPE`; it also sets the
   event's `registration.tickets.currency` and `updatedDate`.
+- Webhooks carry the definition with every fieldset. Every change that gives a definition a
+  new revision emits Ticket Definition Updated (update, reorder, currency change, which also
+  emits Event Updated); delete and bulk delete emit Ticket Definition Deleted per definition.
+  Deleting an event deletes its definitions without a Ticket Definition Deleted each.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ from .common import (
     require_event,
 )
 from .errors import FailedPrecondition, stale_revision
+from .event_model import render_event
+from .event_spec import REQUESTED_FIELDS as EVENT_FIELDS
 from .fields import F, Obj, Str, check, fail
 from .http import Ctx, Endpoint, aliased
 from .query import QuerySpec, compile_filter, run_query
@@ -65,6 +71,7 @@ from .ticket_model import (
     require_ticketing,
 )
 from .values import format_timestamp, new_id
+from .webhooks import EVENT, TICKET_DEFINITION
 
 PREFIXES = ["/events/v3/ticket-definitions", "/events-ticket-definitions/v3/ticket-definitions"]
 BULK_PREFIXES = [
@@ -122,6 +129,12 @@ def _respond(ctx: Ctx, definition: dict[str, Any], fields: set[str]) -> dict[str
     return {"ticketDefinition": render_definition(ctx, definition, event, fields)}
 
 
+def announce(ctx: Ctx, action: str, definition: dict[str, Any], event: dict[str, Any]) -> None:
+    """Emit a Ticket Definition webhook carrying the definition with every fieldset."""
+    shown = render_definition(ctx, definition, event, set(REQUESTED_FIELDS))
+    TICKET_DEFINITION.announce(ctx, action, definition["id"], shown)
+
+
 def _display_order(definitions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(definitions, key=lambda d: d.get("_sortIndex", 0))
 
@@ -158,6 +171,7 @@ def create_ticket_definition(ctx: Ctx) -> dict[str, Any]:
         _revenue="0",
     )
     _save(ctx, definition)
+    announce(ctx, "created", definition, event)
     return _respond(ctx, definition, fields)
 
 
@@ -200,11 +214,13 @@ def update_ticket_definition(ctx: Ctx) -> dict[str, Any]:
         check_fee_type(definition, WHERE)
     definition.update(revision=next_revision(stored), updatedDate=_stamp(ctx))
     _save(ctx, definition)
+    announce(ctx, "updated", definition, event)
     return _respond(ctx, definition, fields)
 
 
 def delete_ticket_definition(ctx: Ctx) -> dict[str, Any]:
     definition = _load(ctx, ctx.path["ticketDefinitionId"])
+    announce(ctx, "deleted", definition, _event_of(ctx, definition))
     ctx.txn.delete(ctx.site, TICKET_DEFINITIONS, definition["id"])
     return {}
 
@@ -222,6 +238,7 @@ def reorder_ticket_definitions(ctx: Ctx) -> dict[str, Any]:
     for index, definition in enumerate(new_order):
         if ordered[index]["id"] != definition["id"]:
             definition.update(revision=next_revision(definition), updatedDate=now)
+            announce(ctx, "updated", definition, event)
         elif definition.get("_sortIndex") == index:
             continue
         definition["_sortIndex"] = index
@@ -307,7 +324,8 @@ def change_currency(ctx: Ctx) -> dict[str, Any]:
                                  "locked: tickets have already been sold")
     currency = request["currency"]
     now = _stamp(ctx)
-    for definition in ctx.txn.list(ctx.site, TICKET_DEFINITIONS, event["id"]):
+    definitions = ctx.txn.list(ctx.site, TICKET_DEFINITIONS, event["id"])
+    for definition in definitions:
         method = definition["pricingMethod"]
         options = (method.get("pricingOptions") or {}).get("optionDetails") or []
         for money in [method.get("fixedPrice"), method.get("guestPrice"),
@@ -320,6 +338,9 @@ def change_currency(ctx: Ctx) -> dict[str, Any]:
     registration.setdefault("tickets", {})["currency"] = currency
     event["updatedDate"] = now
     ctx.txn.put(ctx.site, EVENTS, event["id"], event)
+    for definition in definitions:
+        announce(ctx, "updated", definition, event)
+    EVENT.announce(ctx, "updated", event["id"], render_event(ctx, event, set(EVENT_FIELDS)))
     return {}
 
 
@@ -329,8 +350,9 @@ def bulk_delete_by_filter(ctx: Ctx) -> dict[str, Any]:
         raise fail("filter", "must not be empty: name the definitions to delete, e.g. "
                    '{"eventId": "..."}', "REQUIRED_FIELD")
     predicate = compile_filter(TICKET_QUERY, flt)
-    for base, _, _ in _rows(ctx, available=False):
+    for base, stored, event in _rows(ctx, available=False):
         if predicate(base):
+            announce(ctx, "deleted", stored, event)
             ctx.txn.delete(ctx.site, TICKET_DEFINITIONS, base["id"])
     return {}
 

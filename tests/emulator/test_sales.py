@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from provisioner.emulator.http import Notice
+from provisioner.emulator.sales import ORDER_CONFIRMED_ACTION
 from tests.emulator.helpers import assert_error, create_event, violations
 
 ORDERS = "/_emulator/sales/orders"
@@ -68,12 +69,14 @@ def application_data(response: httpx.Response) -> dict[str, Any]:
 
 @pytest.fixture
 def notices(server: Any, api: httpx.Client) -> Iterator[list[Notice]]:
-    """The notices published for this test's site while the test runs."""
+    """The Order Confirmed notices published for this test's site while the test runs (the
+    API's own entity webhooks are left out)."""
     heard: list[Notice] = []
     state = server.app.state.emulator
 
     def listener(batch: list[Notice]) -> None:
-        heard.extend(n for n in batch if n.site == api.site_id)
+        heard.extend(n for n in batch
+                     if n.site == api.site_id and n.action == ORDER_CONFIRMED_ACTION)
 
     state.listeners.append(listener)
     yield heard
