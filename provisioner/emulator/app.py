@@ -25,6 +25,7 @@ from . import (
     policies,
     sales,
     schedule,
+    site_export,
     ticket_definitions,
     traffic,
     webhooks,
@@ -35,7 +36,7 @@ from .values import utc_now
 
 API_MODULES = (events, ticket_definitions, policies, schedule, categories, forms)
 # each has CONTROL_ENDPOINTS under /_emulator/
-CONTROL_MODULES = (control, faults, traffic, sales, webhooks)
+CONTROL_MODULES = (control, faults, traffic, sales, webhooks, site_export)
 
 
 def all_endpoints() -> list[Endpoint]:
