@@ -444,3 +444,30 @@ def test_a_refused_request_sends_nothing() -> None:
         public_key = emu.public_key()
         types = [decode(body, public_key)[0]["eventType"] for _, body, _ in hooks.posts]
     assert types == ["wix.events.v3.event_created", "wix.events.v3.event_published"]
+
+
+def test_a_sale_sends_order_confirmed_end_to_end() -> None:
+    """An order placed through the sales control reaches receivers as Order Confirmed."""
+    from provisioner.emulator.sales import ORDER_CONFIRMED_EVENT
+
+    with receiver() as hooks, emulator(hooks.url) as emu:
+        event = ok(emu.api.post(EVENTS, json={
+            "event": event_body(registration={"initialType": "TICKETING",
+                                              "tickets": {"currency": "USD"}})}))["event"]
+        definition = ok(emu.api.post(TD, json={"ticketDefinition": {
+            "eventId": event["id"], "name": "GA", "feeType": "FEE_INCLUDED",
+            "pricingMethod": {"fixedPrice": {"value": "25.00", "currency": "USD"}}}}))
+        order = ok(emu.api.post("/_emulator/sales/orders", json={
+            "ticketDefinitionId": definition["ticketDefinition"]["id"], "quantity": 2}))["order"]
+        emu.settled()
+        key = emu.public_key()
+        kinds = Counter()
+        confirmed = []
+        for token in hooks.accepted():
+            middle, inner = decode(token, key)
+            kinds[middle["eventType"]] += 1
+            if middle["eventType"] == ORDER_CONFIRMED_EVENT:
+                confirmed.append(inner)
+        assert kinds[ORDER_CONFIRMED_EVENT] == 1, kinds
+        assert confirmed[0]["orderNumber"] == order["orderNumber"]
+        assert confirmed[0]["eventId"] == event["id"]
