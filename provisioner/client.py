@@ -68,7 +68,7 @@ SANDBOX_BASE_URL = "http://sandbox.invalid"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 REDACTED = "***"
 REQUEST_ID_HEADER = "x-wix-request-id"
-# POSTs that only read; the emulator's fault injector uses the same list.
+# POSTs that only read (a client-side list: the client never imports the emulator)
 READ_SUFFIXES = ("/query", "/count", "/count-by-status", "/list")
 METADATA_KEYS = ("pagingMetadata", "metadata", "metaData")
 MAX_CURSOR_LIMIT = 100

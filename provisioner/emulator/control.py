@@ -11,15 +11,23 @@ Other modules contribute their own `CONTROL_ENDPOINTS` (faults, requests, sales,
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from .errors import ApiError, BadRequest
-from .http import SITE_HEADER, Ctx, EmulatorState, Endpoint, _read_body, error_response, log
+from .http import (
+    SITE_HEADER,
+    Ctx,
+    EmulatorState,
+    Endpoint,
+    _read_body,
+    error_response,
+    run_handler,
+)
+from .store import Txn
 
 PREFIX = "/_emulator"
 DUMP_VERSION = 1
@@ -33,23 +41,18 @@ def require_site(ctx: Ctx) -> str:
     return ctx.site
 
 
-def control_route(endpoint: Endpoint, state: EmulatorState) -> Route:
-    handler: Callable[[Ctx], dict[str, Any]] = endpoint.handler
+def _control_caller(request: Request, txn: Txn) -> tuple[str, str]:
+    """Controls need no key; the site, when one is meant, is the `wix-site-id` header."""
+    return "", request.headers.get(SITE_HEADER, "").strip()
 
+
+def control_route(endpoint: Endpoint, state: EmulatorState) -> Route:
     async def serve(request: Request) -> Response:
         try:
             body = await _read_body(request)
-            site = request.headers.get(SITE_HEADER, "").strip()
-            with state.store.transaction() as txn:
-                ctx = Ctx(request, txn, site, "", body, dict(request.path_params), state)
-                result = handler(ctx)
-            state.publish(ctx.notices)
-            return JSONResponse(result)
         except ApiError as error:
             return error_response(error)
-        except Exception:
-            log.exception("emulator bug in control %s %s", request.method, request.url.path)
-            return JSONResponse({"message": "", "details": {}}, status_code=500)
+        return run_handler(endpoint.handler, state, request, body, _control_caller)
 
     return Route(endpoint.path, serve, methods=[endpoint.method])
 

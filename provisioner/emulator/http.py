@@ -164,11 +164,16 @@ async def _read_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _run(handler: Handler, state: EmulatorState, request: Request, body: dict[str, Any]
-         ) -> Response:
+Identify = Callable[[Request, Txn], tuple[str, str]]  # -> (api key, site)
+
+
+def run_handler(handler: Handler, state: EmulatorState, request: Request, body: dict[str, Any],
+                identify: Identify) -> Response:
+    """Run `handler` in one transaction for the caller `identify` names: its answer as JSON,
+    notices published after commit, an `ApiError` as Wix's envelope, a bug as a bare 500."""
     try:
         with state.store.transaction() as txn:
-            key, site = _authenticate(request, txn)
+            key, site = identify(request, txn)
             ctx = Ctx(request, txn, site, key, body, dict(request.path_params), state)
             result = handler(ctx)
         state.publish(ctx.notices)
@@ -214,7 +219,7 @@ def wrap(handler: Handler, state: EmulatorState, route: str) -> Callable[[Reques
             except ApiError as error:
                 response = error_response(error)
             else:
-                response = _run(handler, state, request, body)
+                response = run_handler(handler, state, request, body, _authenticate)
             if decision is not None and decision.drop_after_commit \
                     and response.status_code == 200:
                 response = _fault_response(504, None)

@@ -247,16 +247,12 @@ class EventCheck:
                           f"({times.describe(self.start, self.zone)} to "
                           f"{times.describe(self.end, self.zone)})", "schedule-outside")
         # items are told apart by name and start instant, however the start is written
-        keyed = [(index, {"key": schedule_key(item, starts.get(index))})
-                 for index, item in entries]
-        self.unique(base, keyed, lambda entry: entry["key"], "schedule item",
+        keys = {id(item): schedule_key(item, starts.get(index)) for index, item in entries}
+        self.unique(base, entries, lambda item: keys[id(item)], "schedule item",
                     describe=lambda key: f"{key[0]!r} starting at " + (
                         times.describe(times.Instant(key[1]), self.zone)
                         if isinstance(key[1], datetime) else key[1]),
                     advice=lambda key: "items that share a name need different start times")
-        # and no former name may be claimed by two items
-        self.unique(base, [(i, e) for i, e in entries if "renamed_from" in e],
-                    lambda entry: None, "schedule item")
 
     def check_policies(self) -> None:
         base = (*self.path, "policies")
@@ -291,10 +287,9 @@ class EventCheck:
                key: Callable[[dict[str, Any]], Any], noun: str, *,
                describe: Callable[[Any], str] = repr,
                advice: Callable[[Any], str] | None = None) -> None:
-        """Each entry's identity must be unique, and each former name (`renamed_from`) must
-        be nobody's current name and claimed by one entry only."""
-        seen: dict[Any, int] = {}
+        """Each entry's identity must be unique, and its former names must be sound."""
         entries = list(entries)
+        seen: dict[Any, int] = {}
         for index, entry in entries:
             identity = key(entry)
             if identity is None:
@@ -305,7 +300,12 @@ class EventCheck:
                            f"is {format_path((*base, seen[identity]))}); {tip}", "unique")
             else:
                 seen[identity] = index
-        names = {identity for identity in seen if isinstance(identity, str)}
+        self.former_names(base, entries, {i for i in seen if isinstance(i, str)}, noun)
+
+    def former_names(self, base: Path, entries: list[tuple[int, dict[str, Any]]],
+                     names: set[str], noun: str) -> None:
+        """A former name (`renamed_from`) must be nobody's current name, and be claimed by
+        one entry only."""
         claimed: dict[str, int] = {}
         for index, entry in entries:
             former = entry.get("renamed_from")
