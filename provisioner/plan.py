@@ -1,0 +1,301 @@
+"""Turn desired and live state into an ordered `Plan`, and save or load it as a plan file.
+
+Every call of the plan must be able to succeed in order, so actions run in phases:
+
+1. categories (created or renamed), then events (created or updated);
+2. deletes, children first (form controls, schedule items, policies, ticket definitions, then
+   category unassignments), which also frees names and the 3-policy limit for what follows;
+3. updates, then creates, of children;
+4. reorders (after the creates they refer to), then category assignments;
+5. the schedule draft published or discarded, then events published, then cancelled.
+
+Within a phase, actions follow the spec: events in spec order, kinds in table order, members
+in list order (live order for deletes). The same inputs give the same plan, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from . import kinds
+from .diff import Pair, compare
+from .errors import ProvisionerError
+from .kinds import Kind
+from .model import (
+    ASSIGN,
+    CANCEL,
+    DISCARD,
+    FORMAT_VERSION,
+    IRREVERSIBLE,
+    PUBLISH,
+    REORDER,
+    RISKY,
+    UPDATE,
+    Action,
+    Change,
+    Plan,
+    ResourceKey,
+    State,
+)
+from .normalise import digest
+
+PUBLISHED_STATUSES = ("UPCOMING", "STARTED", "ENDED")
+SCHEDULE = "schedule"  # the address of an event's schedule as a whole (publish / discard)
+# phases, in the order they run
+P_SITE, P_EVENT, P_DELETE, P_UPDATE, P_CREATE, P_REORDER, P_ASSIGN, P_SCHEDULE, \
+    P_PUBLISH, P_CANCEL = range(10)
+
+
+class _Builder:
+    def __init__(self, desired: State, live: State) -> None:
+        self.desired, self.live = desired, live
+        self.steps: list[tuple[tuple[Any, ...], Action]] = []
+        self.problems: list[str] = []
+        self.fingerprints: dict[str, str] = {}
+        self.event_rank = {slug: i for i, slug in enumerate(desired.facts.get("events", ()))}
+        self.kind_rank = {kind.name: i for i, kind in enumerate(kinds.KINDS)}
+
+    def add(self, phase: int, action: Action, position: int = 0, touched: Any = None) -> None:
+        rank = (phase, self.event_rank.get(action.key.event, -1),
+                self.kind_rank.get(action.key.kind, len(self.kind_rank)), position,
+                action.key.name)
+        self.steps.append((rank, action))
+        if touched is not None and touched.fingerprint:
+            self.fingerprints[action.address] = touched.fingerprint
+
+    # --- resources -------------------------------------------------------------------------
+
+    def resource(self, kind: Kind, pair: Pair, owned: bool, parent_id: str | None) -> None:
+        wanted, found = pair.desired, pair.live
+        if wanted is None and found is not None:
+            if owned:
+                self.delete(kind, found, parent_id)
+            return
+        assert wanted is not None
+        if found is None:
+            if wanted.info.get("existing"):
+                self.problems.append(
+                    f"{wanted.key.address} is marked `existing: true` but the site has no "
+                    f"{kind.noun} of that name: create it in the dashboard or drop `existing`")
+                return
+            verb = kind.verbs[0]
+            changes = tuple(Change(path, None, value) for path, value in
+                            sorted(_flat(wanted.data).items()))
+            phase = {kinds.CATEGORY.name: P_SITE, kinds.EVENT.name: P_EVENT}.get(
+                kind.name, P_ASSIGN if verb == ASSIGN else P_CREATE)
+            self.add(phase, Action(verb, wanted.key, changes, body=wanted.body,
+                                   parent_id=parent_id), wanted.position)
+            self.fingerprints.setdefault(wanted.key.address, "absent")
+            return
+        changes = pair.changes
+        if found.key.name != wanted.key.name and not kind.name_in_data:
+            # the name is not part of the data (an event's slug): report the rename itself
+            changes = (Change("slug", found.key.name, wanted.key.name), *changes)
+        changes = self._immutable(kind, wanted.key, changes)
+        if not changes or wanted.info.get("existing"):
+            return
+        phase = {kinds.CATEGORY.name: P_SITE, kinds.EVENT.name: P_EVENT}.get(kind.name, P_UPDATE)
+        self.add(phase, Action(UPDATE, wanted.key, changes, body=wanted.body, id=found.id,
+                               parent_id=parent_id), wanted.position, found)
+
+    def _immutable(self, kind: Kind, key: ResourceKey, changes: tuple[Change, ...]
+                   ) -> tuple[Change, ...]:
+        kept = []
+        for change in changes:
+            if change.path in kind.immutable:
+                self.problems.append(
+                    f"{key.address}: {change.path} cannot change once the {kind.noun} exists "
+                    f"(live: {change.old}, spec: {change.new}); give it another name instead")
+            else:
+                kept.append(change)
+        return tuple(kept)
+
+    def delete(self, kind: Kind, found: Any, parent_id: str | None) -> None:
+        verb = kind.verbs[1]
+        marks: tuple[str, ...] = ()
+        note = ""
+        sold = found.info.get("sold")
+        if sold:
+            marks, note = (RISKY,), f"{sold} sold"
+        changes = tuple(Change(path, value, None) for path, value in
+                        sorted(_flat(found.data).items()))
+        delete_rank = len(kinds.KINDS) - self.kind_rank[kind.name]  # children first
+        self.add(P_DELETE, Action(verb, found.key, changes, id=found.id, parent_id=parent_id,
+                                  marks=marks, note=note), delete_rank * 1000 + found.position,
+                 found)
+
+    # --- collections -----------------------------------------------------------------------
+
+    def collection(self, kind: Kind, slug: str, pairs: list[Pair], parent_id: str | None
+                   ) -> None:
+        owned = kind.parent is not None
+        for pair in pairs:
+            self.resource(kind, pair, owned, parent_id)
+        if kind.ordered:
+            self.reorder(kind, slug, pairs, parent_id)
+
+    def reorder(self, kind: Kind, slug: str, pairs: list[Pair], parent_id: str | None) -> None:
+        wanted = [n for n in self.desired.orders.get((slug, kind.name), ())
+                  if n not in kind.fixed_first]
+        kept = {p.live.key.name: p.desired.key.name for p in pairs if p.live and p.desired}
+        live_order = [kept[n] for n in self.live.orders.get((slug, kind.name), ()) if n in kept]
+        created = [p.desired.key.name for p in pairs if p.desired and not p.live]
+        expected = [n for n in live_order + created if n not in kind.fixed_first]
+        if len(wanted) < 2 or expected == wanted:
+            return
+        key = ResourceKey(kind.name, slug, "*")
+        self.add(P_REORDER, Action(REORDER, key, order=tuple(wanted),
+                                   previous_order=tuple(expected), parent_id=parent_id))
+        members = [p.live for p in pairs if p.live and p.desired]
+        self.fingerprints[key.address] = digest(sorted(m.fingerprint or "" for m in members))
+
+    # --- event life cycle ------------------------------------------------------------------
+
+    def life_cycle(self, slug: str, live_event: Any) -> None:
+        wanted = self.desired.resources[ResourceKey(kinds.EVENT.name, "", slug)]
+        state = wanted.info["state"]
+        status = live_event.info.get("status") if live_event else None
+        key, event_id = wanted.key, live_event.id if live_event else None
+        live_state = ("CANCELED" if status == "CANCELED" else "PUBLISHED"
+                      if status in PUBLISHED_STATUSES else "DRAFT")
+        if state == live_state:
+            return
+        if live_state == "CANCELED":
+            self.problems.append(f"{key.address} is cancelled on the site, and a cancelled "
+                                 f"event cannot become {state}; give the spec a new slug")
+        elif state == "DRAFT":
+            self.problems.append(f"{key.address} is published on the site and cannot return "
+                                 "to draft; set `state: PUBLISHED` (or CANCELED)")
+        elif state == "CANCELED" and live_state == "DRAFT":
+            self.problems.append(f"{key.address} is a draft on the site; a draft cannot be "
+                                 "cancelled: publish it first (state: PUBLISHED)")
+        elif state == "PUBLISHED":
+            self.add(P_PUBLISH, Action(PUBLISH, key, (Change("state", live_state, state),),
+                                       id=event_id, marks=(IRREVERSIBLE,)))
+        else:
+            self.add(P_CANCEL, Action(CANCEL, key, (Change("state", live_state, state),),
+                                      id=event_id, marks=(IRREVERSIBLE,)))
+
+    def schedule(self, slug: str, event_id: str | None) -> None:
+        """Publish the changed draft, or discard it when that alone gets the spec's schedule."""
+        wanted = self.desired.resources[ResourceKey(kinds.EVENT.name, "", slug)]
+        if (slug, kinds.SCHEDULE_ITEM.name) not in self.desired.orders:
+            return
+        item_steps = [s for s in self.steps if s[1].key.event == slug
+                      and s[1].key.kind == kinds.SCHEDULE_ITEM.name]
+        differs = self.live.facts.get(f"schedule_draft_differs:{slug}", False)
+        if not wanted.info["schedule_published"] or not (item_steps or differs):
+            return
+        key = ResourceKey(SCHEDULE, slug, "draft")
+        published = self.live.facts.get(f"schedule_published:{slug}")
+        desired_items = sorted(digest(r.data) for r in
+                               self.desired.of_kind(kinds.SCHEDULE_ITEM.name, slug))
+        if item_steps and published is not None and list(published) == desired_items:
+            for step in item_steps:
+                self.steps.remove(step)
+            self.add(P_SCHEDULE, Action(DISCARD, key, id=event_id,
+                                        note="the published schedule already matches"))
+        else:
+            self.add(P_SCHEDULE, Action(PUBLISH, key, id=event_id))
+
+    def build(self, target: str, sources: tuple[str, ...]) -> Plan:
+        self.collection(kinds.CATEGORY, "", compare(
+            kinds.CATEGORY, self.desired.of_kind(kinds.CATEGORY.name),
+            self.live.of_kind(kinds.CATEGORY.name)), None)
+        event_pairs = compare(kinds.EVENT, self.desired.of_kind(kinds.EVENT.name),
+                              self.live.of_kind(kinds.EVENT.name))
+        for pair in event_pairs:
+            if pair.desired is None:
+                continue  # events the spec does not name are never touched
+            slug = pair.desired.key.name
+            event_id = pair.live.id if pair.live else None
+            self.resource(kinds.EVENT, pair, False, None)
+            for kind in kinds.CHILD_KINDS:
+                if (slug, kind.name) not in self.desired.orders:
+                    continue  # an omitted collection is left alone
+                self.collection(kind, slug, compare(
+                    kind, self.desired.of_kind(kind.name, slug),
+                    self.live.of_kind(kind.name, slug)), event_id)
+            self.schedule(slug, event_id)
+            self.life_cycle(slug, pair.live)
+        ordered = tuple(action for _, action in sorted(self.steps, key=lambda s: s[0]))
+        return Plan(target, ordered, dict(sorted(self.fingerprints.items())),
+                    tuple(self.problems), sources)
+
+
+def _flat(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Top-level fields of an object's data, for the changes of a create or delete."""
+    if not isinstance(data, dict):
+        return {prefix: data}
+    return {f"{prefix}{key}": value for key, value in data.items()}
+
+
+def build_plan(desired: State, live: State, target: str, sources: tuple[str, ...] = ()
+               ) -> Plan:
+    return _Builder(desired, live).build(target, sources)
+
+
+# --- plan files ---------------------------------------------------------------------------
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    """The versioned JSON form of a plan (docs/plan-format.md, schemas/plan.schema.json)."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "target": plan.target,
+        "sources": list(plan.sources),
+        "summary": plan.counts(),
+        "problems": list(plan.problems),
+        "actions": [_action_json(a) for a in plan.actions],
+        "fingerprints": plan.fingerprints,
+    }
+
+
+def _action_json(action: Action) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "action": action.verb,
+        "address": action.address,
+        "kind": action.key.kind,
+        "event": action.key.event or None,
+        "name": action.key.name,
+        "id": action.id,
+        "parent_id": action.parent_id,
+        "marks": list(action.marks),
+        "note": action.note,
+        "changes": [{"path": c.path, "old": c.old, "new": c.new} for c in action.changes],
+        "body": action.body,
+    }
+    if action.verb == REORDER:
+        out["order"] = list(action.order)
+        out["previous_order"] = list(action.previous_order)
+    return out
+
+
+def plan_from_json(data: Any, source: str) -> Plan:
+    """A plan read back from its JSON form; a clear error for anything else."""
+    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+        raise ProvisionerError(f"{source}: not a plan file of format version {FORMAT_VERSION}; "
+                               "make a new one with `provisioner plan --out FILE`")
+    try:
+        actions = tuple(
+            Action(a["action"], ResourceKey(a["kind"], a["event"] or "", a["name"]),
+                   tuple(Change(c["path"], c["old"], c["new"]) for c in a["changes"]),
+                   body=a["body"], id=a["id"], parent_id=a["parent_id"],
+                   marks=tuple(a["marks"]), note=a["note"], order=tuple(a.get("order", ())),
+                   previous_order=tuple(a.get("previous_order", ())))
+            for a in data["actions"])
+        return Plan(data["target"], actions, dict(data["fingerprints"]),
+                    tuple(data["problems"]), tuple(data["sources"]))
+    except (KeyError, TypeError) as error:
+        raise ProvisionerError(f"{source}: the plan file is damaged ({error}); make a new one "
+                               "with `provisioner plan --out FILE`") from None
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    text = json.dumps(plan_to_json(plan), indent=2, ensure_ascii=False, sort_keys=False)
+    try:
+        path.write_text(text + "\n", encoding="utf-8")
+    except OSError as error:
+        raise ProvisionerError(f"cannot write the plan to {path}: {error.strerror}") from None
