@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -66,6 +67,99 @@ def validate(paths: tuple[str, ...], as_json: bool) -> None:
     click.echo(_color("Invalid", fg="red", bold=True) +
                f": {_plural(len(result.errors), 'error')} and {warnings} in {files}.")
     raise SystemExit(1)
+
+
+def _fail(message: str) -> None:
+    click.echo(_color(f"Error: {message}", fg="red"), err=True)
+    raise SystemExit(1)
+
+
+def _configure_debug(debug: bool) -> None:
+    if debug:
+        import logging
+
+        logging.basicConfig(format="%(name)s: %(message)s", level=logging.WARNING)
+        logging.getLogger("provisioner.client").setLevel(logging.DEBUG)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--target", "target_name", metavar="TARGET",
+              help="`local` (the embedded sandbox; the default without WIX_API_KEY), `wix`, or "
+                   "the URL of an emulator or API. Credentials come from WIX_API_KEY and "
+                   "WIX_SITE_ID.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the plan as JSON (format version 1, docs/plan-format.md).")
+@click.option("--markdown", "as_markdown", is_flag=True,
+              help="Print the plan as markdown for a pull-request comment.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also save the plan, with fingerprints of what it touches, for `apply`.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 with no changes, 2 with changes, 1 on error.")
+@click.option("--debug", is_flag=True,
+              help="Trace every API call on stderr (the API key is never shown).")
+def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_markdown: bool,
+         out_file: Path | None, detailed_exitcode: bool, debug: bool) -> None:
+    """Show what `apply` would change to make the site match the spec. Reads only.
+
+    The first line names the target (on stderr with --json or --markdown, so the output
+    stays machine-readable).
+    """
+    import asyncio
+
+    from . import render
+    from .desired import desired_state
+    from .errors import ProvisionerError
+    from .live import live_state
+    from .plan import build_plan, save_plan
+    from .session import connect
+    from .spec.loader import load
+    from .target import resolve_target
+
+    if as_json and as_markdown:
+        raise click.UsageError("choose one of --json and --markdown")
+    _configure_debug(debug)
+    machine = as_json or as_markdown
+    try:
+        target = resolve_target(target_name, os.environ)
+    except ProvisionerError as error:
+        _fail(str(error))
+    click.echo(target.describe(), err=machine)
+    result = load(paths)
+    for problem in result.problems:
+        click.echo(_color(problem.format(), fg="red" if problem.is_error else "yellow"),
+                   err=True)
+    if not result.ok:
+        _fail(f"the spec has {_plural(len(result.errors), 'error')}; nothing was read "
+              "from the site")
+    desired = desired_state([document.data for document in result.documents])
+
+    async def read() -> object:
+        async with connect(target) as client:
+            return await live_state(client, desired)
+
+    try:
+        live = asyncio.run(read())
+    except ProvisionerError as error:
+        _fail(str(error))
+    made = build_plan(desired, live, target.describe(), tuple(result.files))  # type: ignore[arg-type]
+    if as_json:
+        click.echo(render.json_text(made))
+    elif as_markdown:
+        click.echo(render.markdown(made))
+    else:
+        click.echo(render.human(made, color=not os.environ.get("NO_COLOR")
+                                and sys.stdout.isatty()))
+    if out_file is not None:
+        try:
+            save_plan(made, out_file)
+        except ProvisionerError as error:
+            _fail(str(error))
+        click.echo(f"Saved the plan to {out_file}.", err=machine)
+    if made.problems:
+        raise SystemExit(1)
+    if detailed_exitcode and made.has_changes:
+        raise SystemExit(2)
 
 
 @main.group()

@@ -44,7 +44,8 @@ class Kind:
     drop: tuple[str, ...] = ("renamed_from", "id")
     ordered: bool = False
     partial: bool = False
-    fixed_first: tuple[str, ...] = ()  # names that keep the top places (system controls)
+    new_first: bool = False  # a new member is listed first until reordered (policies)
+    permanent: tuple[str, ...] = ()  # never deleted, never moved (the system form controls)
     rich_keys: tuple[str, ...] = ()
     immutable: tuple[str, ...] = ()  # fields that cannot change once the object exists
     name_in_data: bool = True  # False: a rename is reported as its own change (event slug)
@@ -123,6 +124,7 @@ TICKET = Kind(
 )
 POLICY = Kind(
     "policy", "policy", "policy", section=("policies",), ordered=True, fingerprint="revision",
+    new_first=True,
     spec_body=lambda obj, event: wire.policy_body(obj),
 )
 SCHEDULE_ITEM = Kind(
@@ -132,7 +134,7 @@ SCHEDULE_ITEM = Kind(
 )
 FORM_CONTROL = Kind(
     "formControl", "form control", "formControl", section=("form", "controls"), ordered=True,
-    fixed_first=("(name)", "(email)"),
+    permanent=("(name)", "(email)"),
     spec_body=lambda obj, event: wire.control_body(obj), spec_view=_control_view,
     live_view=_live_control, name_of=form_controls.identity_name, live_objects=_controls,
 )

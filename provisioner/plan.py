@@ -70,7 +70,7 @@ class _Builder:
     def resource(self, kind: Kind, pair: Pair, owned: bool, parent_id: str | None) -> None:
         wanted, found = pair.desired, pair.live
         if wanted is None and found is not None:
-            if owned:
+            if owned and found.key.name not in kind.permanent:
                 self.delete(kind, found, parent_id)
             return
         assert wanted is not None
@@ -138,11 +138,13 @@ class _Builder:
 
     def reorder(self, kind: Kind, slug: str, pairs: list[Pair], parent_id: str | None) -> None:
         wanted = [n for n in self.desired.orders.get((slug, kind.name), ())
-                  if n not in kind.fixed_first]
+                  if n not in kind.permanent]
         kept = {p.live.key.name: p.desired.key.name for p in pairs if p.live and p.desired}
         live_order = [kept[n] for n in self.live.orders.get((slug, kind.name), ()) if n in kept]
         created = [p.desired.key.name for p in pairs if p.desired and not p.live]
-        expected = [n for n in live_order + created if n not in kind.fixed_first]
+        # where creates land: Wix lists a new policy first, anything else last
+        landed = [*reversed(created), *live_order] if kind.new_first else [*live_order, *created]
+        expected = [n for n in landed if n not in kind.permanent]
         if len(wanted) < 2 or expected == wanted:
             return
         key = ResourceKey(kind.name, slug, "*")
