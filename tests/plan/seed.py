@@ -57,9 +57,11 @@ def seed_event(api: httpx.Client, event: dict[str, Any], category_ids: dict[str,
     form = event.get("form") or {}
     for control in form.get("controls") or []:
         body = wire.control_body(control)
-        if set(body) & {"name", "email"}:
-            continue  # the built-in controls exist already
-        ok(api.post(f"/events/v1/events/{event_id}/form/control", json=body))
+        builtin = set(body) & {"name", "email"}
+        if builtin:  # the built-in controls exist already: relabel them
+            ok(api.put(f"/events/v1/events/{event_id}/form/controls/{builtin.pop()}", json=body))
+        else:
+            ok(api.post(f"/events/v1/events/{event_id}/form/control", json=body))
     if form.get("messages"):
         ok(api.patch(f"/events/v1/events/{event_id}/form/messages",
                      json={"messages": form["messages"]}))

@@ -1,0 +1,47 @@
+"""The normalisation round trip: a spec seeded on a site, planned again, gives no changes.
+
+`specs/everything.yaml` uses every field of the spec language (local and offset times, prices
+in every form, rich descriptions, repeated schedule names, every form control, messages,
+categories), so any field the API returns in another spelling (an instant, a decimal, a
+default, a read-only extra) would show up here as a change that is noise.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import Server
+
+from .seed import seed
+
+SPECS = Path(__file__).parent / "specs"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def plan(server: Server, api: httpx.Client, *paths: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "WIX_API_KEY": api.api_key, "WIX_SITE_ID": api.site_id,  # type: ignore[attr-defined]
+           "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "provisioner.cli", "plan", *map(str, paths), "--target",
+         server.base_url, "--detailed-exitcode"],
+        env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_everything_seeded_plans_no_changes(server: Server, api: httpx.Client) -> None:
+    seed(api, SPECS / "everything.yaml")
+    done = plan(server, api, SPECS / "everything.yaml")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No changes" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_the_devcon_example_seeded_plans_no_changes(server: Server, api: httpx.Client) -> None:
+    seed(api, EXAMPLES / "devcon2025.yaml")
+    done = plan(server, api, EXAMPLES / "devcon2025.yaml")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[0].startswith(f"Target: {server.base_url}")
