@@ -173,12 +173,11 @@ class _Builder:
         elif state == "CANCELED" and live_state == "DRAFT":
             self.problems.append(f"{key.address} is a draft on the site; a draft cannot be "
                                  "cancelled: publish it first (state: PUBLISHED)")
-        elif state == "PUBLISHED":
-            self.add(P_PUBLISH, Action(PUBLISH, key, (Change("state", live_state, state),),
-                                       id=event_id, marks=(IRREVERSIBLE,)))
         else:
-            self.add(P_CANCEL, Action(CANCEL, key, (Change("state", live_state, state),),
-                                      id=event_id, marks=(IRREVERSIBLE,)))
+            verb, phase = (PUBLISH, P_PUBLISH) if state == "PUBLISHED" else (CANCEL, P_CANCEL)
+            action = Action(verb, key, (Change("state", live_state, state),), id=event_id,
+                            marks=(IRREVERSIBLE,))
+            self.add(phase, action, wanted.position, live_event)
 
     def schedule(self, slug: str, event_id: str | None) -> None:
         """Publish the changed draft, or discard it when that alone gets the spec's schedule."""
