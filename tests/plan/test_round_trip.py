@@ -45,3 +45,16 @@ def test_the_devcon_example_seeded_plans_no_changes(server: Server, api: httpx.C
     done = plan(server, api, EXAMPLES / "devcon2025.yaml")
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines()[0].startswith(f"Target: {server.base_url}")
+
+
+def test_the_same_inputs_give_byte_identical_plans(server: Server, api: httpx.Client,
+                                                   tmp_path: Path) -> None:
+    seed(api, SPECS / "everything.yaml")
+    changed = tmp_path / "changed.yaml"
+    text = (SPECS / "everything.yaml").read_text(encoding="utf-8")
+    changed.write_text(text.replace("Morning session.", "Morning keynote.")
+                       .replace("- {name: Conduct, body: Be kind.}", ""), encoding="utf-8")
+    first, second = plan(server, api, changed), plan(server, api, changed)
+    assert first.returncode == second.returncode == 2, first.stdout + first.stderr
+    assert first.stdout == second.stdout
+    assert "Morning keynote." in first.stdout
