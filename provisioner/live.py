@@ -181,5 +181,6 @@ async def live_state(client: WixClient, desired: State) -> State:
         draft_data = sorted(digest(r.data) for r in state.of_kind(kinds.SCHEDULE_ITEM.name, slug))
         state.facts[f"schedule_published:{slug}"] = tuple(published_data)
         state.facts[f"schedule_draft_differs:{slug}"] = published_data != draft_data
+        state.facts[f"schedule_fingerprint:{slug}"] = digest([published_data, draft_data])
     state.facts["events"] = tuple(matched)
     return state

@@ -15,9 +15,12 @@ in list order (live order for deletes). The same inputs give the same plan, byte
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
+
+from jsonschema import Draft202012Validator
 
 from . import kinds
 from .diff import Pair, compare
@@ -40,8 +43,11 @@ from .model import (
     State,
 )
 from .normalise import digest
+from .spec.richtext import to_plain
+from .spec.schema import schema_text
 
 PUBLISHED_STATUSES = ("UPCOMING", "STARTED", "ENDED")
+PLAN_SCHEMA = "plan.schema.json"
 SCHEDULE = "schedule"  # the address of an event's schedule as a whole (publish / discard)
 # phases, in the order they run
 P_SITE, P_EVENT, P_DELETE, P_UPDATE, P_CREATE, P_REORDER, P_ASSIGN, P_SCHEDULE, \
@@ -81,12 +87,15 @@ class _Builder:
                     f"{kind.noun} of that name: create it in the dashboard or drop `existing`")
                 return
             verb = kind.verbs[0]
-            changes = tuple(Change(path, None, value) for path, value in
-                            sorted(_flat(wanted.data).items()))
+            changes = tuple(Change(path, None, value)
+                            for path, value in _flat(kind, wanted.data).items())
             phase = {kinds.CATEGORY.name: P_SITE, kinds.EVENT.name: P_EVENT}.get(
                 kind.name, P_ASSIGN if verb == ASSIGN else P_CREATE)
+            # a kind that lists new members first is created last-to-first, so the new block
+            # lands in the spec's order
+            position = -wanted.position if kind.new_first else wanted.position
             self.add(phase, Action(verb, wanted.key, changes, body=wanted.body,
-                                   parent_id=parent_id), wanted.position)
+                                   parent_id=parent_id), position)
             self.fingerprints.setdefault(wanted.key.address, "absent")
             return
         changes = pair.changes
@@ -119,8 +128,8 @@ class _Builder:
         sold = found.info.get("sold")
         if sold:
             marks, note = (RISKY,), f"{sold} sold"
-        changes = tuple(Change(path, value, None) for path, value in
-                        sorted(_flat(found.data).items()))
+        changes = tuple(Change(path, value, None)
+                        for path, value in _flat(kind, found.data).items())
         delete_rank = len(kinds.KINDS) - self.kind_rank[kind.name]  # children first
         self.add(P_DELETE, Action(verb, found.key, changes, id=found.id, parent_id=parent_id,
                                   marks=marks, note=note), delete_rank * 1000 + found.position,
@@ -142,8 +151,9 @@ class _Builder:
         kept = {p.live.key.name: p.desired.key.name for p in pairs if p.live and p.desired}
         live_order = [kept[n] for n in self.live.orders.get((slug, kind.name), ()) if n in kept]
         created = [p.desired.key.name for p in pairs if p.desired and not p.live]
-        # where creates land: Wix lists a new policy first, anything else last
-        landed = [*reversed(created), *live_order] if kind.new_first else [*live_order, *created]
+        # where creates land: first for a kind Wix lists newest first (created in reverse, so
+        # in the spec's order), else last
+        landed = [*created, *live_order] if kind.new_first else [*live_order, *created]
         expected = [n for n in landed if n not in kind.permanent]
         if len(wanted) < 2 or expected == wanted:
             return
@@ -200,6 +210,8 @@ class _Builder:
                                         note="the published schedule already matches"))
         else:
             self.add(P_SCHEDULE, Action(PUBLISH, key, id=event_id))
+        self.fingerprints[key.address] = self.live.facts.get(
+            f"schedule_fingerprint:{slug}", "absent")
 
     def build(self, target: str, sources: tuple[str, ...]) -> Plan:
         self.collection(kinds.CATEGORY, "", compare(
@@ -226,11 +238,23 @@ class _Builder:
                     tuple(self.problems), sources)
 
 
-def _flat(data: Any, prefix: str = "") -> dict[str, Any]:
-    """Top-level fields of an object's data, for the changes of a create or delete."""
-    if not isinstance(data, dict):
-        return {prefix: data}
-    return {f"{prefix}{key}": value for key, value in data.items()}
+def _flat(kind: Kind, data: Any, prefix: str = "") -> dict[str, Any]:
+    """An object's data as leaf fields (`location.address.city`), for the changes of a create
+    or a delete; rich text as its plain text, lists of plain values whole."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if not prefix and key in kind.rich_keys and isinstance(value, dict):
+            out[path] = to_plain(value)
+        elif isinstance(value, dict):
+            out.update(_flat(kind, value, f"{path}."))
+        elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
+            for index, item in enumerate(value):
+                out.update(_flat(kind, item, f"{path}[{index}].") if isinstance(item, dict)
+                           else {f"{path}[{index}]": item})
+        else:
+            out[path] = value
+    return out
 
 
 def build_plan(desired: State, live: State, target: str, sources: tuple[str, ...] = ()
@@ -259,7 +283,8 @@ def _action_json(action: Action) -> dict[str, Any]:
         "action": action.verb,
         "address": action.address,
         "kind": action.key.kind,
-        "event": action.key.event or None,
+        "event": (action.key.name if action.key.kind == kinds.EVENT.name
+                  else action.key.event or None),
         "name": action.key.name,
         "id": action.id,
         "parent_id": action.parent_id,
@@ -275,23 +300,32 @@ def _action_json(action: Action) -> dict[str, Any]:
 
 
 def plan_from_json(data: Any, source: str) -> Plan:
-    """A plan read back from its JSON form; a clear error for anything else."""
+    """A plan read back from its JSON form, checked against schemas/plan.schema.json; a clear
+    error for anything else."""
     if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
         raise ProvisionerError(f"{source}: not a plan file of format version {FORMAT_VERSION}; "
                                "make a new one with `provisioner plan --out FILE`")
-    try:
-        actions = tuple(
-            Action(a["action"], ResourceKey(a["kind"], a["event"] or "", a["name"]),
-                   tuple(Change(c["path"], c["old"], c["new"]) for c in a["changes"]),
-                   body=a["body"], id=a["id"], parent_id=a["parent_id"],
-                   marks=tuple(a["marks"]), note=a["note"], order=tuple(a.get("order", ())),
-                   previous_order=tuple(a.get("previous_order", ())))
-            for a in data["actions"])
-        return Plan(data["target"], actions, dict(data["fingerprints"]),
-                    tuple(data["problems"]), tuple(data["sources"]))
-    except (KeyError, TypeError) as error:
-        raise ProvisionerError(f"{source}: the plan file is damaged ({error}); make a new one "
-                               "with `provisioner plan --out FILE`") from None
+    error = next(iter(_plan_validator().iter_errors(data)), None)
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "the top level"
+        raise ProvisionerError(f"{source}: the plan file is damaged at {where} "
+                               f"({error.message}); make a new one with "
+                               "`provisioner plan --out FILE`")
+    actions = tuple(
+        Action(a["action"], ResourceKey(a["kind"], "" if a["kind"] == kinds.EVENT.name
+                                        else a["event"] or "", a["name"]),
+               tuple(Change(c["path"], c["old"], c["new"]) for c in a["changes"]),
+               body=a["body"], id=a["id"], parent_id=a["parent_id"],
+               marks=tuple(a["marks"]), note=a["note"], order=tuple(a.get("order", ())),
+               previous_order=tuple(a.get("previous_order", ())))
+        for a in data["actions"])
+    return Plan(data["target"], actions, dict(data["fingerprints"]),
+                tuple(data["problems"]), tuple(data["sources"]))
+
+
+@functools.cache
+def _plan_validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_text(PLAN_SCHEMA)))
 
 
 def save_plan(plan: Plan, path: Path) -> None:

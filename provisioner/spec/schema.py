@@ -49,12 +49,13 @@ _TYPE_WORDS = {
 }
 
 
-def schema_text() -> str:
-    """The schema's JSON: packaged with an installed wheel, or read from a source checkout."""
-    packaged = resources.files("provisioner").joinpath("schemas", SCHEMA_NAME)
+def schema_text(name: str = SCHEMA_NAME) -> str:
+    """A published schema's JSON (the spec's by default): packaged with an installed wheel,
+    or read from a source checkout."""
+    packaged = resources.files("provisioner").joinpath("schemas", name)
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
-    checkout = FsPath(__file__).resolve().parents[2] / "schemas" / SCHEMA_NAME
+    checkout = FsPath(__file__).resolve().parents[2] / "schemas" / name
     return checkout.read_text(encoding="utf-8")
 
 

@@ -297,7 +297,7 @@ def test_markdown_of_the_real_plan(devcon: Plan) -> None:
     text = render.markdown(devcon)
     assert text.startswith(f"**{render.summary_line(devcon)}**\n")
     assert '**Irreversible:** `publish event "devcon-2025"`' in text
-    assert "+ create ticket definition \"Early Bird\"\n+     description = " in text
+    assert "+ create ticket definition \"Early Bird\"\n+     name = \"Early Bird\"\n" in text
     assert "more actions not shown" not in text
 
 
