@@ -43,7 +43,8 @@ def _pinned(obj: Any) -> str | None:
     return str(pinned) if pinned else None
 
 
-def _children(state: State, kind: Kind, event: dict[str, Any], slug: str) -> None:
+def _children(state: State, kind: Kind, event: dict[str, Any], slug: str,
+              renamed: dict[str, tuple[str, ...]]) -> None:
     listed = _section(event, kind)
     if listed is None:
         return
@@ -53,7 +54,11 @@ def _children(state: State, kind: Kind, event: dict[str, Any], slug: str) -> Non
     for position, (obj, view, name) in enumerate(zip(objects, views, names, strict=True)):
         key = ResourceKey(kind.name, slug, name)
         state.add(Resource(key, shaped(kind, view), body=kind.spec_body(obj, event),
-                           id=_pinned(obj), former_names=_former(obj), position=position))
+                           id=_pinned(obj), position=position,
+                           # a reference by name (a category assignment) follows its target's
+                           # renames
+                           former_names=_former(obj) if isinstance(obj, dict)
+                           else renamed.get(str(obj), ())))
     state.orders[(slug, kind.name)] = tuple(names)
 
 
@@ -61,6 +66,7 @@ def desired_state(documents: list[dict[str, Any]]) -> State:
     """The desired state of every category and event in the spec's documents (in order)."""
     state = State()
     events: list[str] = []
+    renamed = {c["name"]: _former(c) for d in documents for c in d.get("categories") or []}
     for document in documents:
         for position, category in enumerate(document.get("categories") or []):
             key = ResourceKey(kinds.CATEGORY.name, "", category["name"])
@@ -81,6 +87,6 @@ def desired_state(documents: list[dict[str, Any]]) -> State:
                       "schedule_published": schedule.get("published", True)}))
             events.append(slug)
             for kind in kinds.CHILD_KINDS:
-                _children(state, kind, event, slug)
+                _children(state, kind, event, slug, renamed)
     state.facts["events"] = tuple(events)
     return state

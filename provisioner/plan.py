@@ -3,8 +3,9 @@
 Every call of the plan must be able to succeed in order, so actions run in phases:
 
 1. categories (created or renamed), then events (created or updated);
-2. deletes, children first (form controls, schedule items, policies, ticket definitions, then
-   category unassignments), which also frees names and the 3-policy limit for what follows;
+2. deletes and unassignments, in reverse table order (category unassignments, form controls,
+   schedule items, policies, ticket definitions), which also frees names and the 3-policy
+   limit for what follows;
 3. updates, then creates, of children;
 4. reorders (after the creates they refer to), then category assignments;
 5. the schedule draft published or discarded, then events published, then cancelled.
@@ -64,8 +65,10 @@ class _Builder:
         self.kind_rank = {kind.name: i for i, kind in enumerate(kinds.KINDS)}
 
     def add(self, phase: int, action: Action, position: int = 0, touched: Any = None) -> None:
-        rank = (phase, self.event_rank.get(action.key.event, -1),
-                self.kind_rank.get(action.key.kind, len(self.kind_rank)), position,
+        kind_rank = self.kind_rank.get(action.key.kind, len(self.kind_rank))
+        if phase == P_DELETE:
+            kind_rank = -kind_rank  # children before what they hang on
+        rank = (phase, self.event_rank.get(action.key.event, -1), kind_rank, position,
                 action.key.name)
         self.steps.append((rank, action))
         if touched is not None and touched.fingerprint:
@@ -130,10 +133,8 @@ class _Builder:
             marks, note = (RISKY,), f"{sold} sold"
         changes = tuple(Change(path, value, None)
                         for path, value in _flat(kind, found.data).items())
-        delete_rank = len(kinds.KINDS) - self.kind_rank[kind.name]  # children first
         self.add(P_DELETE, Action(verb, found.key, changes, id=found.id, parent_id=parent_id,
-                                  marks=marks, note=note), delete_rank * 1000 + found.position,
-                 found)
+                                  marks=marks, note=note), found.position, found)
 
     # --- collections -----------------------------------------------------------------------
 
