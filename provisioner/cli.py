@@ -74,11 +74,14 @@ def _fail(message: str) -> None:
     raise SystemExit(1)
 
 
-def _configure_debug(debug: bool) -> None:
-    if debug:
-        import logging
+def _configure_logging(debug: bool) -> None:
+    """Warnings (such as a long wait after a 429) always reach stderr; --debug adds a line
+    per API call."""
+    import logging
 
-        logging.basicConfig(format="%(name)s: %(message)s", level=logging.WARNING)
+    logging.basicConfig(format="note: %(message)s" if not debug else "%(name)s: %(message)s",
+                        level=logging.WARNING)
+    if debug:
         logging.getLogger("provisioner.client").setLevel(logging.DEBUG)
 
 
@@ -118,7 +121,7 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
 
     if as_json and as_markdown:
         raise click.UsageError("choose one of --json and --markdown")
-    _configure_debug(debug)
+    _configure_logging(debug)
     machine = as_json or as_markdown
     try:
         target = resolve_target(target_name, os.environ)

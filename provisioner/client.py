@@ -72,6 +72,7 @@ REQUEST_ID_HEADER = "x-wix-request-id"
 READ_SUFFIXES = ("/query", "/count", "/count-by-status", "/list")
 METADATA_KEYS = ("pagingMetadata", "metadata", "metaData")
 MAX_CURSOR_LIMIT = 100
+NOTICEABLE_WAIT = 5.0  # seconds; longer retry waits are logged as warnings
 MAX_PAGES = 10_000  # a server that never stops paging is a bug, not a reason to loop forever
 
 _ID_SEGMENT = re.compile(
@@ -245,8 +246,10 @@ class WixClient:
                     if not reads and _may_have_run(error):
                         raise OutcomeUnknown(method, path, error) from error
                     raise
-                log.info("retrying %s %s in %.2f s after %s (attempt %d of %d)", method, path,
-                         wait, _short_reason(error), attempt + 1, self.retry.attempts)
+                # a long wait is said out loud, so a rate-limited run never looks hung
+                level = logging.WARNING if wait >= NOTICEABLE_WAIT else logging.INFO
+                log.log(level, "retrying %s %s in %.0f s after %s (attempt %d of %d)", method,
+                        path, wait, _short_reason(error), attempt + 1, self.retry.attempts)
             await self._sleep(wait)
 
     def _retry_wait(self, error: ProvisionerError, reads: bool, attempt: int) -> float | None:

@@ -106,6 +106,8 @@ class ApiError(ProvisionerError):
             text += f" ({'; '.join(unmentioned)})"
         if self.request_id:
             text += f" [request id {self.request_id}]"
+        if self.attempts > 1:
+            text += f" (gave up after {self.attempts} attempts)"
         if self.hint:
             text += f". {self.hint}"
         return text
@@ -148,6 +150,8 @@ class RateLimited(ApiError):
 
 class ServerError(ApiError):
     """5xx: the server failed; for a write, whether it was applied is unknown."""
+
+    hint = "The API is failing on its side; try again in a few minutes"
 
 
 ERRORS_BY_STATUS: dict[int, type[ApiError]] = {

@@ -86,6 +86,13 @@ async def read_schedule(client: WixClient, event_ids: list[str]) -> list[dict[st
     return [item for page in pages for item in page]
 
 
+def _by_event(raws: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for raw in raws:
+        grouped.setdefault(str(raw.get("eventId")), []).append(raw)
+    return grouped
+
+
 async def _nothing() -> list[dict[str, Any]]:
     return []
 
@@ -168,12 +175,13 @@ async def live_state(client: WixClient, desired: State) -> State:
         read_schedule(client, listing(kinds.SCHEDULE_ITEM))
         if listing(kinds.SCHEDULE_ITEM) else _nothing())
     for kind, raws in ((kinds.TICKET, tickets), (kinds.POLICY, policies)):
+        grouped = _by_event(raws)
         for event_id in listing(kind):
-            own = [r for r in raws if r.get("eventId") == event_id]
-            _add(state, kind, slug_of[event_id], own)
+            _add(state, kind, slug_of[event_id], grouped.get(event_id, []))
+    schedule_by_event = _by_event(schedule)
     for event_id in listing(kinds.SCHEDULE_ITEM):
         slug = slug_of[event_id]
-        own = [r for r in schedule if r.get("eventId") == event_id]
+        own = schedule_by_event.get(event_id, [])
         drafts = [r for r in own if r.get("draft")]
         published = [r for r in own if not r.get("draft")]
         _add(state, kinds.SCHEDULE_ITEM, slug, drafts)

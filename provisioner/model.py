@@ -75,14 +75,22 @@ class State:
     # (event slug, kind) -> the collection's names in display order; only for listed ones
     orders: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
+    # (kind, event slug) -> keys, so a collection is found without a scan of the whole state
+    _index: dict[tuple[str, str], list[ResourceKey]] = field(default_factory=dict, repr=False)
 
     def add(self, resource: Resource) -> None:
+        if resource.key not in self.resources:
+            self._index.setdefault((resource.key.kind, resource.key.event), []).append(
+                resource.key)
         self.resources[resource.key] = resource
 
     def of_kind(self, kind: str, event: str | None = None) -> list[Resource]:
         """Resources of `kind` (within `event` when given), in position order."""
-        found = [r for r in self.resources.values()
-                 if r.key.kind == kind and (event is None or r.key.event == event)]
+        if event is not None:
+            groups = [self._index.get((kind, event), [])]
+        else:
+            groups = [keys for (k, _), keys in self._index.items() if k == kind]
+        found = [self.resources[key] for keys in groups for key in keys]
         return sorted(found, key=lambda r: (r.key.event, r.position, r.key.name))
 
 
