@@ -33,6 +33,11 @@ def _data(obj: dict[str, Any], *drop: str) -> dict[str, Any]:
             if key not in SPEC_KEYS and key not in drop}
 
 
+def plain_body(obj: dict[str, Any]) -> dict[str, Any]:
+    """A spec object as the API takes it when nothing needs converting: identity keys off."""
+    return _data(obj)
+
+
 def event_zone(event: dict[str, Any]) -> ZoneInfo:
     found = times.zone(event["dateAndTimeSettings"]["timeZoneId"])
     assert found is not None, "call only on a validated spec"
