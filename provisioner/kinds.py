@@ -48,6 +48,8 @@ class Kind:
     permanent: tuple[str, ...] = ()  # never deleted, never moved (the system form controls)
     rich_keys: tuple[str, ...] = ()
     immutable: tuple[str, ...] = ()  # fields that cannot change once the object exists
+    computed: tuple[str, ...] = ()  # filled in by Wix when the spec says nothing: compared
+    # only when the spec states them
     name_in_data: bool = True  # False: a rename is reported as its own change (event slug)
     verbs: tuple[str, str] = ("create", "delete")  # what making / removing one is called
     fingerprint: str | None = None
@@ -115,6 +117,8 @@ EVENT = Kind(
     "event", "event", "event", parent=None,
     drop=("renamed_from", "id", *wire.EVENT_CHILD_KEYS),
     rich_keys=("description",), immutable=("registration.initialType",), name_in_data=False,
+    # the site's currency when an event with only free tickets names none
+    computed=("registration.tickets.currency",),
     spec_body=lambda obj, event: wire.event_body(obj),
     name_of=lambda view: view.get("slug"),
 )

@@ -118,3 +118,10 @@ def test_partly_managed_texts_compare_only_what_the_spec_states() -> None:
                          live) == (Change("messages.checkout.title", "Add Your Info", "Hi"),)
     assert field_changes(kinds.FORM_MESSAGES,
                          {"messages": {"checkout": {"submitActionLabel": "Go"}}}, live) == ()
+
+
+def test_a_currency_wix_filled_in_is_compared_only_when_the_spec_names_one() -> None:
+    live = {"title": "T", "registration": {"tickets": {"currency": "USD"}}}
+    assert field_changes(kinds.EVENT, {"title": "T"}, live) == ()
+    assert field_changes(kinds.EVENT, {"title": "T", "registration": {"tickets": {
+        "currency": "EUR"}}}, live) == (Change("registration.tickets.currency", "USD", "EUR"),)
