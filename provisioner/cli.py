@@ -114,6 +114,7 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
     from .desired import desired_state
     from .errors import ProvisionerError
     from .live import live_state
+    from .model import State
     from .plan import build_plan, save_plan
     from .session import connect
     from .spec.loader import load
@@ -137,7 +138,7 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
               "from the site")
     desired = desired_state([document.data for document in result.documents])
 
-    async def read() -> object:
+    async def read() -> State:
         async with connect(target) as client:
             return await live_state(client, desired)
 
@@ -145,7 +146,7 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
         live = asyncio.run(read())
     except ProvisionerError as error:
         _fail(str(error))
-    made = build_plan(desired, live, target.describe(), tuple(result.files))  # type: ignore[arg-type]
+    made = build_plan(desired, live, target.describe(), tuple(result.files))
     if as_json:
         click.echo(render.json_text(made))
     elif as_markdown:

@@ -16,6 +16,20 @@ from . import form_controls
 from .normalise import instant
 from .spec import wire
 
+
+@dataclass(frozen=True)
+class Reader:
+    """How a child kind is read for many events at once: a POST query with `eventId $in`
+    (cursor-paged), or, with `listing`, a GET list taking repeated `eventId` parameters
+    (offset-paged) plus fixed `params`."""
+
+    path: str
+    items_key: str
+    metadata_key: str = "pagingMetadata"
+    extra: tuple[tuple[str, Any], ...] = ()  # more body keys (query) or params (listing)
+    listing: bool = False
+
+
 SpecHook = Callable[[dict[str, Any], dict[str, Any]], Any]  # (spec object, its event) -> ...
 LiveHook = Callable[[dict[str, Any]], Any]
 
@@ -58,6 +72,8 @@ class Kind:
     live_view: LiveHook = lambda raw: raw
     name_of: LiveHook = lambda view: view.get("name")
     live_objects: LiveHook | None = None
+    reader: Reader | None = None  # read on its own, for all events at once
+    drafted: bool = False  # live copies come as draft and published (`draft: true|false`)
     tiebreak: LiveHook | None = None  # told apart by this when names repeat
     info_of: LiveHook = lambda raw: {}
 
@@ -125,16 +141,22 @@ EVENT = Kind(
 TICKET = Kind(
     "ticket", "ticket definition", "ticket", section=("tickets",), ordered=True,
     fingerprint="revision", spec_body=wire.ticket_body, info_of=_sales,
+    reader=Reader("/events/v3/ticket-definitions/query", "ticketDefinitions",
+                  extra=(("fields", ["SALES_DETAILS"]),)),
 )
 POLICY = Kind(
     "policy", "policy", "policy", section=("policies",), ordered=True, fingerprint="revision",
-    new_first=True,
+    new_first=True, reader=Reader("/events/v2/policies/query", "policies", "metadata"),
     spec_body=lambda obj, event: wire.policy_body(obj),
 )
 SCHEDULE_ITEM = Kind(
     "scheduleItem", "schedule item", "scheduleItem", section=("schedule", "items"),
     fingerprint="updatedDate", spec_body=wire.schedule_item_body,
     tiebreak=lambda view: instant(view["timeSlot"]["start"]),
+    # the one call that takes many events and returns draft copies (Query takes no `$in`)
+    reader=Reader("/events/v1/schedule", "items", listing=True, extra=(
+        ("state", ["PUBLISHED", "DRAFT", "VISIBLE", "HIDDEN"]),)),
+    drafted=True,
 )
 FORM_CONTROL = Kind(
     "formControl", "form control", "formControl", section=("form", "controls"), ordered=True,

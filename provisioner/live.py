@@ -20,7 +20,7 @@ from typing import Any
 from . import kinds
 from .client import WixClient
 from .desired import shaped
-from .kinds import Kind
+from .kinds import Kind, Reader
 from .model import Resource, ResourceKey, State
 from .normalise import digest
 
@@ -28,7 +28,6 @@ CHUNK = 100  # ids per `$in` / per repeated query parameter
 PAGE = 100
 EVENT_FIELDS = ["DETAILS", "TEXTS", "REGISTRATION", "FORM", "CATEGORIES", "AGENDA",
                 "SEO_SETTINGS"]
-SCHEDULE_STATES = ["PUBLISHED", "DRAFT", "VISIBLE", "HIDDEN"]
 
 
 def _chunks(values: list[str]) -> list[list[str]]:
@@ -59,30 +58,31 @@ async def read_categories(client: WixClient) -> list[dict[str, Any]]:
                                   "metaData", limit=PAGE, style="offset")
 
 
-async def read_by_event(client: WixClient, path: str, items_key: str, metadata_key: str,
-                        event_ids: list[str], extra: dict[str, Any] | None = None
+async def read_children(client: WixClient, reader: Reader, event_ids: list[str]
                         ) -> list[dict[str, Any]]:
-    pages = await _gather(*(client.query_all(
-        path, {"query": {"filter": {"eventId": {"$in": chunk}}}, **(extra or {})},
-        items_key, metadata_key, limit=PAGE, style="cursor") for chunk in _chunks(event_ids)))
-    return [item for page in pages for item in page]
+    """Every member of one kind for all `event_ids`, a call per 100 events (plus pages)."""
+    extra = dict(reader.extra)
 
+    async def by_query(chunk: list[str]) -> list[dict[str, Any]]:
+        return await client.query_all(
+            reader.path, {"query": {"filter": {"eventId": {"$in": chunk}}}, **extra},
+            reader.items_key, reader.metadata_key, limit=PAGE, style="cursor")
 
-async def read_schedule(client: WixClient, event_ids: list[str]) -> list[dict[str, Any]]:
-    async def one_chunk(chunk: list[str]) -> list[dict[str, Any]]:
+    async def by_listing(chunk: list[str]) -> list[dict[str, Any]]:
         def params(offset: int) -> dict[str, Any]:
-            return {"eventId": chunk, "state": SCHEDULE_STATES, "paging.limit": PAGE,
-                    "paging.offset": offset}
-        first = await client.get("/events/v1/schedule", params(0))
-        items = list(first.get("items") or [])
+            return {"eventId": chunk, **extra, "paging.limit": PAGE, "paging.offset": offset}
+        first = await client.get(reader.path, params(0))
+        items = list(first.get(reader.items_key) or [])
         total = first.get("total")
         if not isinstance(total, int) or len(items) < PAGE:
             return items
-        rest = await _gather(*(client.get("/events/v1/schedule", params(offset))
+        # the total is known after the first page, so the rest are fetched together
+        rest = await _gather(*(client.get(reader.path, params(offset))
                                for offset in range(PAGE, total, PAGE)))
-        return items + [item for page in rest for item in page.get("items") or []]
+        return items + [item for page in rest for item in page.get(reader.items_key) or []]
 
-    pages = await _gather(*(one_chunk(chunk) for chunk in _chunks(event_ids)))
+    read = by_listing if reader.listing else by_query
+    pages = await _gather(*(read(chunk) for chunk in _chunks(event_ids)))
     return [item for page in pages for item in page]
 
 
@@ -135,6 +135,17 @@ def _add(state: State, kind: Kind, slug: str, raws: Iterable[dict[str, Any]]) ->
     state.orders[(slug, kind.name)] = tuple(names)
 
 
+def _add_drafted(state: State, kind: Kind, slug: str, raws: list[dict[str, Any]]) -> None:
+    """The draft copies as the collection (edits act on them), and facts on how the draft
+    stands against the published copies: `<kind>:published`, `:differs`, `:fingerprint`."""
+    _add(state, kind, slug, [r for r in raws if r.get("draft")])
+    published = sorted(digest(shaped(kind, r)) for r in raws if not r.get("draft"))
+    drafts = sorted(digest(r.data) for r in state.of_kind(kind.name, slug))
+    state.facts[f"{kind.name}:published:{slug}"] = tuple(published)
+    state.facts[f"{kind.name}:differs:{slug}"] = published != drafts
+    state.facts[f"{kind.name}:fingerprint:{slug}"] = digest([published, drafts])
+
+
 def _wanted(desired: State, kind: Kind) -> bool:
     return any(r.key.kind == kind.name for r in desired.resources.values())
 
@@ -166,29 +177,16 @@ async def live_state(client: WixClient, desired: State) -> State:
     def listing(kind: Kind) -> list[str]:
         return [raw["id"] for slug, raw in matched.items() if (slug, kind.name) in desired.orders]
 
-    tickets, policies, schedule = await _gather(
-        read_by_event(client, "/events/v3/ticket-definitions/query", "ticketDefinitions",
-                      "pagingMetadata", listing(kinds.TICKET), {"fields": ["SALES_DETAILS"]})
-        if listing(kinds.TICKET) else _nothing(),
-        read_by_event(client, "/events/v2/policies/query", "policies", "metadata",
-                      listing(kinds.POLICY)) if listing(kinds.POLICY) else _nothing(),
-        read_schedule(client, listing(kinds.SCHEDULE_ITEM))
-        if listing(kinds.SCHEDULE_ITEM) else _nothing())
-    for kind, raws in ((kinds.TICKET, tickets), (kinds.POLICY, policies)):
+    read_kinds = [kind for kind in kinds.CHILD_KINDS if kind.reader and listing(kind)]
+    results = await _gather(*(read_children(client, kind.reader, listing(kind))
+                              for kind in read_kinds if kind.reader))
+    for kind, raws in zip(read_kinds, results, strict=True):
         grouped = _by_event(raws)
         for event_id in listing(kind):
-            _add(state, kind, slug_of[event_id], grouped.get(event_id, []))
-    schedule_by_event = _by_event(schedule)
-    for event_id in listing(kinds.SCHEDULE_ITEM):
-        slug = slug_of[event_id]
-        own = schedule_by_event.get(event_id, [])
-        drafts = [r for r in own if r.get("draft")]
-        published = [r for r in own if not r.get("draft")]
-        _add(state, kinds.SCHEDULE_ITEM, slug, drafts)
-        published_data = sorted(digest(shaped(kinds.SCHEDULE_ITEM, r)) for r in published)
-        draft_data = sorted(digest(r.data) for r in state.of_kind(kinds.SCHEDULE_ITEM.name, slug))
-        state.facts[f"schedule_published:{slug}"] = tuple(published_data)
-        state.facts[f"schedule_draft_differs:{slug}"] = published_data != draft_data
-        state.facts[f"schedule_fingerprint:{slug}"] = digest([published_data, draft_data])
+            own = grouped.get(event_id, [])
+            if kind.drafted:
+                _add_drafted(state, kind, slug_of[event_id], own)
+            else:
+                _add(state, kind, slug_of[event_id], own)
     state.facts["events"] = tuple(matched)
     return state

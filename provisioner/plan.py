@@ -51,8 +51,8 @@ PUBLISHED_STATUSES = ("UPCOMING", "STARTED", "ENDED")
 PLAN_SCHEMA = "plan.schema.json"
 SCHEDULE = "schedule"  # the address of an event's schedule as a whole (publish / discard)
 # phases, in the order they run
-P_SITE, P_EVENT, P_DELETE, P_UPDATE, P_CREATE, P_REORDER, P_ASSIGN, P_SCHEDULE, \
-    P_PUBLISH, P_CANCEL = range(10)
+P_TOP, P_DELETE, P_UPDATE, P_CREATE, P_REORDER, P_ASSIGN, P_DRAFT, P_PUBLISH, \
+    P_CANCEL = range(9)
 
 
 class _Builder:
@@ -92,8 +92,7 @@ class _Builder:
             verb = kind.verbs[0]
             changes = tuple(Change(path, None, value)
                             for path, value in _flat(kind, wanted.data).items())
-            phase = {kinds.CATEGORY.name: P_SITE, kinds.EVENT.name: P_EVENT}.get(
-                kind.name, P_ASSIGN if verb == ASSIGN else P_CREATE)
+            phase = P_TOP if kind.parent is None else P_ASSIGN if verb == ASSIGN else P_CREATE
             # a kind that lists new members first is created last-to-first, so the new block
             # lands in the spec's order
             position = -wanted.position if kind.new_first else wanted.position
@@ -108,7 +107,7 @@ class _Builder:
         changes = self._immutable(kind, wanted.key, changes)
         if not changes or wanted.info.get("existing"):
             return
-        phase = {kinds.CATEGORY.name: P_SITE, kinds.EVENT.name: P_EVENT}.get(kind.name, P_UPDATE)
+        phase = P_TOP if kind.parent is None else P_UPDATE
         self.add(phase, Action(UPDATE, wanted.key, changes, body=wanted.body, id=found.id,
                                parent_id=parent_id), wanted.position, found)
 
@@ -190,29 +189,27 @@ class _Builder:
                             marks=(IRREVERSIBLE,))
             self.add(phase, action, wanted.position, live_event)
 
-    def schedule(self, slug: str, event_id: str | None) -> None:
-        """Publish the changed draft, or discard it when that alone gets the spec's schedule."""
+    def draft(self, kind: Kind, slug: str, event_id: str | None) -> None:
+        """For a kind edited in a draft (the schedule): publish the changed draft, or discard
+        it when that alone gives what the spec asks."""
         wanted = self.desired.resources[ResourceKey(kinds.EVENT.name, "", slug)]
-        if (slug, kinds.SCHEDULE_ITEM.name) not in self.desired.orders:
-            return
-        item_steps = [s for s in self.steps if s[1].key.event == slug
-                      and s[1].key.kind == kinds.SCHEDULE_ITEM.name]
-        differs = self.live.facts.get(f"schedule_draft_differs:{slug}", False)
-        if not wanted.info["schedule_published"] or not (item_steps or differs):
+        member_steps = [s for s in self.steps
+                        if s[1].key.event == slug and s[1].key.kind == kind.name]
+        differs = self.live.facts.get(f"{kind.name}:differs:{slug}", False)
+        if not wanted.info["schedule_published"] or not (member_steps or differs):
             return
         key = ResourceKey(SCHEDULE, slug, "draft")
-        published = self.live.facts.get(f"schedule_published:{slug}")
-        desired_items = sorted(digest(r.data) for r in
-                               self.desired.of_kind(kinds.SCHEDULE_ITEM.name, slug))
-        if item_steps and published is not None and list(published) == desired_items:
-            for step in item_steps:
+        published = self.live.facts.get(f"{kind.name}:published:{slug}")
+        desired_members = sorted(digest(r.data) for r in self.desired.of_kind(kind.name, slug))
+        if member_steps and published is not None and list(published) == desired_members:
+            for step in member_steps:
                 self.steps.remove(step)
-            self.add(P_SCHEDULE, Action(DISCARD, key, id=event_id,
-                                        note="the published schedule already matches"))
+            self.add(P_DRAFT, Action(DISCARD, key, id=event_id,
+                                     note="the published schedule already matches"))
         else:
-            self.add(P_SCHEDULE, Action(PUBLISH, key, id=event_id))
+            self.add(P_DRAFT, Action(PUBLISH, key, id=event_id))
         self.fingerprints[key.address] = self.live.facts.get(
-            f"schedule_fingerprint:{slug}", "absent")
+            f"{kind.name}:fingerprint:{slug}", "absent")
 
     def build(self, target: str, sources: tuple[str, ...]) -> Plan:
         self.collection(kinds.CATEGORY, "", compare(
@@ -232,7 +229,8 @@ class _Builder:
                 self.collection(kind, slug, compare(
                     kind, self.desired.of_kind(kind.name, slug),
                     self.live.of_kind(kind.name, slug)), event_id)
-            self.schedule(slug, event_id)
+                if kind.drafted:
+                    self.draft(kind, slug, event_id)
             self.life_cycle(slug, pair.live)
         ordered = tuple(action for _, action in sorted(self.steps, key=lambda s: s[0]))
         return Plan(target, ordered, dict(sorted(self.fingerprints.items())),
