@@ -219,6 +219,9 @@ class WixClient:
     async def patch(self, path: str, json: Any = None) -> dict[str, Any]:
         return await self.request("PATCH", path, json=json)
 
+    async def put(self, path: str, json: Any = None) -> dict[str, Any]:
+        return await self.request("PUT", path, json=json)
+
     async def delete(self, path: str, params: Mapping[str, Any] | None = None
                      ) -> dict[str, Any]:
         return await self.request("DELETE", path, params=params)

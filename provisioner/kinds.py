@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import form_controls
+from . import form_controls, writes
 from .normalise import instant
 from .spec import wire
 
@@ -48,6 +48,8 @@ class Kind:
     - `spec_body(obj, event)`: what create/update sends; `spec_view` what is compared (default:
       the body); `live_view(raw)`: a live object in the spec's shape; `name_of(view)`: its
       natural name; `live_objects(raw_event)`: for kinds read with their event.
+    - `writer`: how apply creates, updates, deletes, moves and finds one (`writes`);
+      `body_view(body)`: the compared view of a body (so apply can check a write landed).
     """
 
     name: str
@@ -76,6 +78,10 @@ class Kind:
     drafted: bool = False  # live copies come as draft and published (`draft: true|false`)
     tiebreak: LiveHook | None = None  # told apart by this when names repeat
     info_of: LiveHook = lambda raw: {}
+    writer: writes.Writer | None = None  # the API calls that change it (see `writes`)
+    draft_address: str = ""  # for a drafted kind, the plan's address kind for its draft
+    refers_to: str | None = None  # a reference by name to another kind (assignments)
+    body_view: Callable[[dict[str, Any]], Any] = lambda body: body  # a body as compared
 
     def names(self, views: list[Any]) -> list[str]:
         """Each view's name in a plan; `name @ tiebreak` where a name repeats."""
@@ -128,7 +134,8 @@ def _sales(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 CATEGORY = Kind("category", "category", "category", parent=None, drop=("renamed_from", "id",
-                "existing"), spec_body=lambda obj, event: wire.category_body(obj))
+                "existing"), spec_body=lambda obj, event: wire.category_body(obj),
+                writer=writes.CATEGORY)
 EVENT = Kind(
     "event", "event", "event", parent=None,
     drop=("renamed_from", "id", *wire.EVENT_CHILD_KEYS),
@@ -136,18 +143,18 @@ EVENT = Kind(
     # the site's currency when an event with only free tickets names none
     computed=("registration.tickets.currency",),
     spec_body=lambda obj, event: wire.event_body(obj),
-    name_of=lambda view: view.get("slug"),
+    name_of=lambda view: view.get("slug"), writer=writes.EVENT,
 )
 TICKET = Kind(
     "ticket", "ticket definition", "ticket", section=("tickets",), ordered=True,
     fingerprint="revision", spec_body=wire.ticket_body, info_of=_sales,
     reader=Reader("/events/v3/ticket-definitions/query", "ticketDefinitions",
-                  extra=(("fields", ["SALES_DETAILS"]),)),
+                  extra=(("fields", ["SALES_DETAILS"]),)), writer=writes.TICKET,
 )
 POLICY = Kind(
     "policy", "policy", "policy", section=("policies",), ordered=True, fingerprint="revision",
     new_first=True, reader=Reader("/events/v2/policies/query", "policies", "metadata"),
-    spec_body=lambda obj, event: wire.policy_body(obj),
+    spec_body=lambda obj, event: wire.policy_body(obj), writer=writes.POLICY,
 )
 SCHEDULE_ITEM = Kind(
     "scheduleItem", "schedule item", "scheduleItem", section=("schedule", "items"),
@@ -156,26 +163,30 @@ SCHEDULE_ITEM = Kind(
     # the one call that takes many events and returns draft copies (Query takes no `$in`)
     reader=Reader("/events/v1/schedule", "items", listing=True, extra=(
         ("state", ["PUBLISHED", "DRAFT", "VISIBLE", "HIDDEN"]),)),
-    drafted=True,
+    drafted=True, draft_address="schedule", writer=writes.SCHEDULE_ITEM,
 )
 FORM_CONTROL = Kind(
     "formControl", "form control", "formControl", section=("form", "controls"), ordered=True,
     permanent=("(name)", "(email)"),
     spec_body=lambda obj, event: wire.control_body(obj), spec_view=_control_view,
     live_view=_live_control, name_of=form_controls.identity_name, live_objects=_controls,
+    writer=writes.FORM_CONTROL, body_view=form_controls.comparable,
 )
 FORM_MESSAGES = Kind(
     "formMessages", "form messages", "form", section=("form", "messages"), partial=True,
     drop=("controls",), spec_body=lambda obj, event: {"messages": obj},
-    name_of=lambda view: "messages", live_objects=_messages,
+    name_of=lambda view: "messages", live_objects=_messages, writer=writes.FORM_MESSAGES,
 )
 CATEGORY_ASSIGNMENT = Kind(
     "categoryAssignment", "category assignment", "category", section=("categories",),
     drop=("renamed_from", "id", "existing", "name"), verbs=("assign", "unassign"),
     spec_body=lambda name, event: {"name": name}, live_objects=_assignments,
+    writer=writes.CATEGORY_ASSIGNMENT, refers_to="category",
 )
 
 KINDS: tuple[Kind, ...] = (CATEGORY, EVENT, TICKET, POLICY, SCHEDULE_ITEM, FORM_CONTROL,
                            FORM_MESSAGES, CATEGORY_ASSIGNMENT)
 BY_NAME = {kind.name: kind for kind in KINDS}
 CHILD_KINDS = tuple(kind for kind in KINDS if kind.parent == "event")
+# the address kind of a drafted collection's draft (`schedule`) -> the drafted kind
+DRAFTS = {kind.draft_address: kind for kind in KINDS if kind.drafted}

@@ -25,6 +25,15 @@ RISKY = "risky"  # loses money or guests; apply refuses it unless explicitly all
 
 FORMAT_VERSION = 1
 
+# The flag that lets apply run a risky action of each kind.
+ALLOW_CANCEL = "--allow-cancel"
+ALLOW_SOLD_DELETE = "--allow-delete-sold"
+
+
+def allow_flag(action: Action) -> str:
+    """The apply flag a risky action needs: cancelling an event, or deleting what has sold."""
+    return ALLOW_CANCEL if action.verb == CANCEL else ALLOW_SOLD_DELETE
+
 
 @dataclass(frozen=True, order=True)
 class ResourceKey:

@@ -46,10 +46,10 @@ from .model import (
 from .normalise import digest
 from .spec.richtext import to_plain
 from .spec.schema import schema_text
+from .stale import collection_fingerprint
 
 PUBLISHED_STATUSES = ("UPCOMING", "STARTED", "ENDED")
 PLAN_SCHEMA = "plan.schema.json"
-SCHEDULE = "schedule"  # the address of an event's schedule as a whole (publish / discard)
 # phases, in the order they run
 P_TOP, P_DELETE, P_UPDATE, P_CREATE, P_REORDER, P_ASSIGN, P_DRAFT, P_PUBLISH, \
     P_CANCEL = range(9)
@@ -160,8 +160,10 @@ class _Builder:
         key = ResourceKey(kind.name, slug, "*")
         self.add(P_REORDER, Action(REORDER, key, order=tuple(wanted),
                                    previous_order=tuple(expected), parent_id=parent_id))
-        members = [p.live for p in pairs if p.live and p.desired]
-        self.fingerprints[key.address] = digest(sorted(m.fingerprint or "" for m in members))
+        deleted = {p.live.id for p in pairs if p.live and not p.desired
+                   and p.live.key.name not in kind.permanent and p.live.id}
+        self.fingerprints[key.address] = collection_fingerprint(self.live, kind.name, slug,
+                                                                deleted)
 
     # --- event life cycle ------------------------------------------------------------------
 
@@ -185,8 +187,10 @@ class _Builder:
                                  "cancelled: publish it first (state: PUBLISHED)")
         else:
             verb, phase = (PUBLISH, P_PUBLISH) if state == "PUBLISHED" else (CANCEL, P_CANCEL)
+            # cancelling turns guests away: apply refuses it unless explicitly allowed
+            marks = (IRREVERSIBLE,) if verb == PUBLISH else (IRREVERSIBLE, RISKY)
             action = Action(verb, key, (Change("state", live_state, state),), id=event_id,
-                            marks=(IRREVERSIBLE,))
+                            marks=marks)
             self.add(phase, action, wanted.position, live_event)
 
     def draft(self, kind: Kind, slug: str, event_id: str | None) -> None:
@@ -198,7 +202,7 @@ class _Builder:
         differs = self.live.facts.get(f"{kind.name}:differs:{slug}", False)
         if not wanted.info["schedule_published"] or not (member_steps or differs):
             return
-        key = ResourceKey(SCHEDULE, slug, "draft")
+        key = ResourceKey(kind.draft_address, slug, "draft")
         published = self.live.facts.get(f"{kind.name}:published:{slug}")
         desired_members = sorted(digest(r.data) for r in self.desired.of_kind(kind.name, slug))
         if member_steps and published is not None and list(published) == desired_members:

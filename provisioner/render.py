@@ -42,8 +42,9 @@ from .model import (
     VERBS,
     Action,
     Plan,
+    allow_flag,
 )
-from .plan import SCHEDULE, plan_to_json
+from .plan import plan_to_json
 
 SYMBOLS = {CREATE: "+", UPDATE: "~", DELETE: "-", REORDER: "⇅", PUBLISH: "↑", DISCARD: "↺",
            CANCEL: "×", ASSIGN: "+", UNASSIGN: "-"}
@@ -91,7 +92,7 @@ def label(action: Action) -> str:
     """The object an action is about: `ticket definition "Early Bird"`, `schedule draft`."""
     if action.verb == REORDER:
         return safe(_plural(noun(action.key.kind)))
-    if action.key.kind == SCHEDULE:
+    if action.key.kind in kinds.DRAFTS:
         return safe(f"schedule {action.key.name}")
     return safe(f"{noun(action.key.kind)} {_quoted(action.key.name)}")
 
@@ -108,7 +109,7 @@ def mark_texts(action: Action) -> list[tuple[str, str]]:
         out.append((IRREVERSIBLE, "(irreversible)"))
     if RISKY in action.marks:
         said = f": {safe(action.note)}" if action.note else ""
-        out.append((RISKY, f"(risky{said} — refused at apply unless allowed)"))
+        out.append((RISKY, f"(risky{said} — refused at apply unless {allow_flag(action)})"))
     elif action.note:
         out.append(("", f"({safe(action.note)})"))
     return out

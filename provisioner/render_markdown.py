@@ -16,6 +16,7 @@ from .model import (
     VERBS,
     Action,
     Plan,
+    allow_flag,
 )
 from .render import (
     ALWAYS_COUNTED,
@@ -70,7 +71,8 @@ def _warnings(plan: Plan) -> list[str]:
         what = code_span(_cut(f"{action.verb} {label(action)}"))
         if RISKY in action.marks:
             said = f": {md_text(_cut(action.note))}" if action.note else ""
-            items.append(f"- ⚠️ **Risky:** {what}{said}; refused at apply unless allowed")
+            items.append(f"- ⚠️ **Risky:** {what}{said}; refused at apply unless "
+                         f"`{allow_flag(action)}`")
         if IRREVERSIBLE in action.marks:
             items.append(f"- ⚠️ **Irreversible:** {what} cannot be undone by another plan")
     kept: list[str] = []

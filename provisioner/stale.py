@@ -1,0 +1,106 @@
+"""Is a saved plan still true? Re-read every object it touches and compare fingerprints.
+
+`footprint(plan)` is the part of a spec the plan stands for (its events, the collections it
+changes, whether it uses categories), in the shape `live.live_state` reads; `moved(plan, live)`
+names every object whose version is no longer the one the plan was made against.
+"""
+
+from __future__ import annotations
+
+from . import kinds
+from .graph import collection_of, event_of
+from .model import DELETE, REORDER, UNASSIGN, Action, Plan, Resource, ResourceKey, State
+from .normalise import digest
+
+ABSENT = "absent"
+
+
+def collection_fingerprint(live: State, kind_name: str, slug: str, skipped: set[str]) -> str:
+    """A collection's version for a reorder: its members (but those the plan deletes), in
+    live order, with each member's own version."""
+    return digest([[r.key.name, r.fingerprint or ""] for r in live.of_kind(kind_name, slug)
+                   if r.id not in skipped])
+
+
+def deleted_ids(plan: Plan, collection: tuple[str, str]) -> set[str]:
+    return {a.id for a in plan.actions if a.verb in (DELETE, UNASSIGN) and a.id
+            and collection_of(a) == collection}
+
+
+def footprint(plan: Plan) -> State:
+    """What to read to check `plan`: a desired-like state naming its events (with their
+    former slugs and ids), the collections it changes and, if it uses any, the categories."""
+    state = State()
+    events: dict[str, Resource] = {}
+    for action in plan.actions:
+        slug = event_of(action)
+        if slug:
+            former = tuple(str(c.old) for c in action.changes
+                           if c.path == "slug" and action.key.kind == kinds.EVENT.name)
+            pinned = action.id if action.key.kind == kinds.EVENT.name else action.parent_id
+            known = events.get(slug)
+            events[slug] = Resource(ResourceKey(kinds.EVENT.name, "", slug), {},
+                                    id=(known.id if known else None) or pinned,
+                                    former_names=(known.former_names if known else ()) or former)
+            _, kind = collection_of(action)
+            if kind != kinds.EVENT.name:
+                state.orders[(slug, kind)] = ()
+        kind_row = kinds.BY_NAME.get(action.key.kind)
+        if kind_row is not None and (kind_row.refers_to or kind_row.parent is None) \
+                and action.key.kind != kinds.EVENT.name:
+            state.add(Resource(ResourceKey(kinds.CATEGORY.name, "", "*"), {}))
+    for resource in events.values():
+        state.add(resource)
+    state.facts["events"] = tuple(events)
+    return state
+
+
+def _live_event(live: State, action: Action) -> Resource | None:
+    slug = event_of(action)
+    for resource in live.of_kind(kinds.EVENT.name):
+        if resource.key.name == slug or resource.info.get("desired_slug") == slug:
+            return resource
+    return None
+
+
+def current(plan: Plan, action: Action, live: State) -> str:
+    """The live version of what `action` touches, in the plan's fingerprint terms."""
+    slug, kind_name = collection_of(action)
+    if action.verb == REORDER:
+        return collection_fingerprint(live, kind_name, slug,
+                                      deleted_ids(plan, (slug, kind_name)))
+    if action.key.kind in kinds.DRAFTS:
+        return str(live.facts.get(f"{kind_name}:fingerprint:{slug}", ABSENT))
+    if action.key.kind == kinds.EVENT.name:
+        event = _live_event(live, action)
+        return (event.fingerprint or ABSENT) if event else ABSENT
+    if action.id:
+        found = next((r for r in live.of_kind(kind_name, slug) if r.id == action.id), None)
+    else:
+        found = live.resources.get(action.key)
+    return (found.fingerprint or ABSENT) if found else ABSENT
+
+
+def moved(plan: Plan, live: State) -> list[str]:
+    """One sentence per object the site changed since the plan was made; empty if none."""
+    by_address = {action.address: action for action in plan.actions}
+    out = []
+    for address, expected in plan.fingerprints.items():
+        action = by_address.get(address)
+        if action is None:
+            continue
+        now = current(plan, action, live)
+        if now == expected:
+            continue
+        if expected == ABSENT:
+            out.append(f"{address} now exists on the site (the plan would create it)")
+        elif now == ABSENT:
+            out.append(f"{address} no longer exists on the site")
+        else:
+            out.append(f"{address} changed on the site since the plan was made "
+                       f"({_short(expected)} → {_short(now)})")
+    return out
+
+
+def _short(fingerprint: str) -> str:
+    return fingerprint[:19] + "…" if fingerprint.startswith("sha256:") else fingerprint
