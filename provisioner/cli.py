@@ -252,5 +252,9 @@ def serve(host: str, port: int, db: Path | None, api_key: str | None, site_id: s
     click.echo("Emulator stopped.")
 
 
+from .cli_apply import apply  # noqa: E402  (it uses the helpers above)
+
+main.add_command(apply)
+
 if __name__ == "__main__":
     main()

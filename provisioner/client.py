@@ -55,6 +55,7 @@ from .errors import (
     UnexpectedResponse,
     parse_error,
 )
+from .ratelimit import RateLimiter
 from .target import DEFAULT_WIX_URL as DEFAULT_WIX_URL
 from .target import SANDBOX_PATH as SANDBOX_PATH
 from .target import Target as Target
@@ -183,6 +184,7 @@ class WixClient:
         self.retries: Counter[str] = Counter()
         self._sleep = sleep
         self._random = random
+        self.limiter: RateLimiter | None = None
         headers = {"Content-Type": "application/json", "Accept": "application/json",
                    "User-Agent": f"wix-events-provisioner/{__version__}"}
         if target.api_key:
@@ -199,6 +201,10 @@ class WixClient:
 
     def __repr__(self) -> str:
         return f"WixClient({self.target.describe()!r})"
+
+    def limit_rate(self, per_minute: float) -> None:
+        """Pace every call of this client to `per_minute` (see `ratelimit`)."""
+        self.limiter = RateLimiter(per_minute, sleep=self._sleep)
 
     async def __aenter__(self) -> WixClient:
         return self
@@ -239,9 +245,17 @@ class WixClient:
             self.calls[label] += 1
             if attempt > 1:
                 self.retries[label] += 1
+            if self.limiter is not None:
+                await self.limiter.acquire()
             try:
-                return await self._attempt(method, path, flatten_params(params), json, attempt)
+                answer = await self._attempt(method, path, flatten_params(params), json,
+                                             attempt)
+                if self.limiter is not None:
+                    self.limiter.passed()
+                return answer
             except (ApiError, TransportError, UnexpectedResponse) as error:
+                if isinstance(error, RateLimited) and self.limiter is not None:
+                    self.limiter.throttled(error.retry_after)
                 wait = self._retry_wait(error, reads, attempt)
                 if wait is None:
                     if isinstance(error, ApiError | TransportError):

@@ -80,7 +80,8 @@ def test_each_verb_has_its_symbol_noun_and_name() -> None:
     assert '  ↺ discard schedule draft (the published schedule already matches)' in lines
     assert '  ↑ publish event "fair" (irreversible)' in lines
     assert '  × cancel event "gala" (irreversible)' in lines
-    assert '  - ticket definition "VIP" (risky: 12 sold — refused at apply unless --allow-delete-sold)' \
+    assert ("  - ticket definition \"VIP\" (risky: 12 sold — refused at apply unless "
+            "--allow-delete-sold)") \
         in lines
 
 
