@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cli_common import color_text, configure_logging, fail, plural
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,20 +20,12 @@ def main() -> None:
     """Event-as-code for Wix Events."""
 
 
-def _color(text: str, **style: object) -> str:
-    """Style `text` unless NO_COLOR is set (click drops the styling when not on a terminal)."""
-    return text if os.environ.get("NO_COLOR") else click.style(text, **style)  # type: ignore[arg-type]
 
 
 _NOUNS = {"events": "event", "tickets": "ticket", "scheduleItems": "schedule item",
           "policies": "policy", "formControls": "form control", "categories": "category"}
 
 
-def _plural(count: int, noun: str) -> str:
-    if count == 1:
-        return f"1 {noun}"
-    plural = noun[:-1] + "ies" if noun.endswith("y") and noun[-2] not in "aeiou" else noun + "s"
-    return f"{count} {plural}"
 
 
 @main.command()
@@ -53,36 +46,24 @@ def validate(paths: tuple[str, ...], as_json: bool) -> None:
         raise SystemExit(0 if result.ok else 1)
     for problem in result.problems:
         line = problem.format()
-        click.echo(_color(line, fg="red" if problem.is_error else "yellow"))
+        click.echo(color_text(line, fg="red" if problem.is_error else "yellow"))
     counts = result.counts()
     described = ", ".join(
-        _plural(counts[plural], singular) for plural, singular in _NOUNS.items() if counts[plural]
+        plural(counts[plural], singular) for plural, singular in _NOUNS.items() if counts[plural]
     )
-    files = _plural(counts["files"], "file")
-    warnings = _plural(len(result.warnings), "warning")
+    files = plural(counts["files"], "file")
+    warnings = plural(len(result.warnings), "warning")
     if result.ok:
-        click.echo(_color("Valid", fg="green", bold=True) +
+        click.echo(color_text("Valid", fg="green", bold=True) +
                    f": {files}, {described or 'nothing to manage'}; {warnings}.")
         return
-    click.echo(_color("Invalid", fg="red", bold=True) +
-               f": {_plural(len(result.errors), 'error')} and {warnings} in {files}.")
+    click.echo(color_text("Invalid", fg="red", bold=True) +
+               f": {plural(len(result.errors), 'error')} and {warnings} in {files}.")
     raise SystemExit(1)
 
 
-def _fail(message: str) -> None:
-    click.echo(_color(f"Error: {message}", fg="red"), err=True)
-    raise SystemExit(1)
 
 
-def _configure_logging(debug: bool) -> None:
-    """Warnings (such as a long wait after a 429) always reach stderr; --debug adds a line
-    per API call."""
-    import logging
-
-    logging.basicConfig(format="note: %(message)s" if not debug else "%(name)s: %(message)s",
-                        level=logging.WARNING)
-    if debug:
-        logging.getLogger("provisioner.client").setLevel(logging.DEBUG)
 
 
 @main.command()
@@ -122,19 +103,19 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
 
     if as_json and as_markdown:
         raise click.UsageError("choose one of --json and --markdown")
-    _configure_logging(debug)
+    configure_logging(debug)
     machine = as_json or as_markdown
     try:
         target = resolve_target(target_name, os.environ)
     except ProvisionerError as error:
-        _fail(str(error))
+        fail(str(error))
     click.echo(target.describe(), err=machine)
     result = load(paths)
     for problem in result.problems:
-        click.echo(_color(problem.format(), fg="red" if problem.is_error else "yellow"),
+        click.echo(color_text(problem.format(), fg="red" if problem.is_error else "yellow"),
                    err=True)
     if not result.ok:
-        _fail(f"the spec has {_plural(len(result.errors), 'error')}; nothing was read "
+        fail(f"the spec has {plural(len(result.errors), 'error')}; nothing was read "
               "from the site")
     desired = desired_state([document.data for document in result.documents])
 
@@ -145,7 +126,7 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
     try:
         live = asyncio.run(read())
     except ProvisionerError as error:
-        _fail(str(error))
+        fail(str(error))
     made = build_plan(desired, live, target.describe(), tuple(result.files))
     if as_json:
         click.echo(render.json_text(made))
@@ -158,7 +139,7 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
         try:
             save_plan(made, out_file)
         except ProvisionerError as error:
-            _fail(str(error))
+            fail(str(error))
         click.echo(f"Saved the plan to {out_file}.", err=machine)
     if made.problems:
         raise SystemExit(1)

@@ -19,7 +19,7 @@ import click
 
 from . import render
 from .apply import DEFAULT_PARALLELISM, Report, execute, refused
-from .cli import _color, _configure_logging, _fail, _plural
+from .cli_common import color_text, configure_logging, fail, plural
 from .client import WixClient
 from .desired import desired_state
 from .errors import ProvisionerError
@@ -70,7 +70,7 @@ class Session:
         if not sys.stdin.isatty():
             raise ProvisionerError("apply needs confirmation and there is no terminal to ask "
                                    "on; review the plan and pass --auto-approve")
-        answer = click.prompt(f"Apply these {_plural(len(plan.actions), 'action')} to "
+        answer = click.prompt(f"Apply these {plural(len(plan.actions), 'action')} to "
                               f"{self.target.describe().removeprefix('Target: ')}? "
                               "Only 'yes' is accepted", default="", show_default=False,
                               err=self.machine)
@@ -170,12 +170,12 @@ def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> No
     """
     from .spec.loader import load
 
-    _configure_logging(options["debug"])
+    configure_logging(options["debug"])
     try:
         target = resolve_target(target_name, os.environ)
         saved = _saved_plan(paths)
     except ProvisionerError as error:
-        _fail(str(error))
+        fail(str(error))
     session = Session(target, options)
     click.echo(target.describe(), err=session.machine)
     desired = None
@@ -183,19 +183,19 @@ def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> No
     if saved is None:
         result = load(paths)
         for problem in result.problems:
-            click.echo(_color(problem.format(), fg="red" if problem.is_error else "yellow"),
+            click.echo(color_text(problem.format(), fg="red" if problem.is_error else "yellow"),
                        err=True)
         if not result.ok:
-            _fail(f"the spec has {_plural(len(result.errors), 'error')}; nothing was read "
+            fail(f"the spec has {plural(len(result.errors), 'error')}; nothing was read "
                   "from the site")
         options["sources"] = tuple(result.files)
         desired = desired_state([document.data for document in result.documents])
     try:
         report, verified = asyncio.run(session.run(desired, saved))
     except ProvisionerError as error:
-        _fail(str(error))
+        fail(str(error))
     except KeyboardInterrupt:
-        _fail("interrupted; what finished is on the site: run apply again to finish")
+        fail("interrupted; what finished is on the site: run apply again to finish")
     if report is None:
         if session.machine:
             click.echo(json.dumps({"format_version": 1, "target": target.describe(),
@@ -205,8 +205,8 @@ def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> No
         click.echo(json.dumps(report_json(report, verified), indent=2))
     session.say()
     for line in problems(report):
-        session.say(_color(line, fg="red"))
-    session.say(_color(summary(report), fg="green" if report.ok else "red", bold=True))
+        session.say(color_text(line, fg="red"))
+    session.say(color_text(summary(report), fg="green" if report.ok else "red", bold=True))
     if verified:
         session.say("Checked: a new plan finds no changes.")
     if not report.ok or verified is False:

@@ -1,0 +1,35 @@
+"""Helpers every command shares: styled messages, plurals, failing with exit 1, and logging."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+
+def color_text(text: str, **style: object) -> str:
+    """Style `text` unless NO_COLOR is set (click drops the styling when not on a terminal)."""
+    return text if os.environ.get("NO_COLOR") else click.style(text, **style)  # type: ignore[arg-type]
+
+
+def plural(count: int, noun: str) -> str:
+    if count == 1:
+        return f"1 {noun}"
+    plural = noun[:-1] + "ies" if noun.endswith("y") and noun[-2] not in "aeiou" else noun + "s"
+    return f"{count} {plural}"
+
+
+def fail(message: str) -> None:
+    click.echo(color_text(f"Error: {message}", fg="red"), err=True)
+    raise SystemExit(1)
+
+
+def configure_logging(debug: bool) -> None:
+    """Warnings (such as a long wait after a 429) always reach stderr; --debug adds a line
+    per API call."""
+    import logging
+
+    logging.basicConfig(format="note: %(message)s" if not debug else "%(name)s: %(message)s",
+                        level=logging.WARNING)
+    if debug:
+        logging.getLogger("provisioner.client").setLevel(logging.DEBUG)
