@@ -150,6 +150,8 @@ class RetryPolicy:
     base_delay: float = 0.25
     max_delay: float = 8.0
     max_retry_after: float = 120.0  # a longer Retry-After fails at once instead of hanging
+    # a 429 is the site pacing us, not a fault: waited out this many times before giving up
+    rate_limited_attempts: int = 30
 
     def backoff(self, attempt: int, draw: float) -> float:
         """Full jitter after failed attempt `attempt`: uniform in [0, min(cap, base·2^(n-1)))."""
@@ -274,7 +276,9 @@ class WixClient:
         never_ran = isinstance(error, RateLimited) or (
             isinstance(error, TransportError) and not error.sent)
         worth_retrying = never_ran or (reads and isinstance(error, ServerError | TransportError))
-        if not worth_retrying or attempt >= self.retry.attempts:
+        limit = (self.retry.rate_limited_attempts if isinstance(error, RateLimited)
+                 else self.retry.attempts)
+        if not worth_retrying or attempt >= limit:
             return None
         if isinstance(error, RateLimited) and error.retry_after is not None:
             if error.retry_after > self.retry.max_retry_after:
