@@ -49,7 +49,7 @@ def validate(paths: tuple[str, ...], as_json: bool) -> None:
         click.echo(color_text(line, fg="red" if problem.is_error else "yellow"))
     counts = result.counts()
     described = ", ".join(
-        plural(counts[plural], singular) for plural, singular in _NOUNS.items() if counts[plural]
+        plural(counts[many], one) for many, one in _NOUNS.items() if counts[many]
     )
     files = plural(counts["files"], "file")
     warnings = plural(len(result.warnings), "warning")
