@@ -82,11 +82,22 @@ class Report:
         return all(o.status == APPLIED for o in self.outcomes)
 
 
-def refused(plan: Plan, allowed: set[str]) -> list[str]:
-    """One sentence per risky action whose flag was not given; apply runs nothing if any."""
-    return [f"{a.address}: {a.verb} is risky{' (' + a.note + ')' if a.note else ''}; "
-            f"pass {allow_flag(a)} to allow it"
-            for a in plan.actions if RISKY in a.marks and allow_flag(a) not in allowed]
+def refused(plan: Plan, allowed: set[str], live: State | None = None) -> list[str]:
+    """One sentence per risky action whose flag was not given; apply runs nothing if any.
+    With `live`, a delete is judged by what has sold by now, not when the plan was made."""
+    sold_now = {r.id: r.info.get("sold") for r in (live.resources.values() if live else ())
+                if r.id}
+    out = []
+    for action in plan.actions:
+        note = action.note
+        risky = RISKY in action.marks
+        if action.verb == DELETE and sold_now.get(action.id):
+            risky, note = True, f"{sold_now[action.id]} sold"
+        if risky and allow_flag(action) not in allowed:
+            said = f" ({note})" if note else ""
+            out.append(f"{action.address}: {action.verb} is risky{said}; pass "
+                       f"{allow_flag(action)} to allow it")
+    return out
 
 
 class Ledger:

@@ -127,7 +127,7 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
         live = asyncio.run(read())
     except ProvisionerError as error:
         fail(str(error))
-    made = build_plan(desired, live, target.describe(), tuple(result.files))
+    made = build_plan(desired, live, target.describe(full=True), tuple(result.files))
     if as_json:
         click.echo(render.json_text(made))
     elif as_markdown:

@@ -36,7 +36,7 @@ DEFAULT_RATE_LIMIT = 200  # calls a minute: what Wix allows a site
 
 def _saved_plan(paths: tuple[str, ...]) -> Plan | None:
     """The plan in `paths` when it is one saved plan file (JSON), else None (a spec)."""
-    if len(paths) != 1 or not paths[0].endswith(".json") or not Path(paths[0]).is_file():
+    if len(paths) != 1 or not paths[0].endswith(".json"):
         return None
     path = Path(paths[0])
     try:
@@ -82,7 +82,7 @@ class Session:
             self.tune(client)
             if desired is not None:
                 live = await live_state(client, desired)
-                plan = build_plan(desired, live, self.target.describe(),
+                plan = build_plan(desired, live, self.target.describe(full=True),
                                   tuple(self.options["sources"]))
             else:
                 assert saved is not None
@@ -96,15 +96,19 @@ class Session:
                 return None, None
             allowed = {flag for flag, given in ((ALLOW_SOLD_DELETE, self.options[
                 "allow_delete_sold"]), (ALLOW_CANCEL, self.options["allow_cancel"])) if given}
-            refusals = refused(plan, allowed)
+            refusals = refused(plan, allowed, live)
             if refusals:
                 raise ProvisionerError("apply refused, nothing was changed:\n  " +
                                        "\n  ".join(refusals))
             asked = not self.options["auto_approve"]
             if not self.confirm(plan):
                 raise ProvisionerError("apply cancelled; nothing was changed")
-            if asked:  # the site may have moved while the question was open
+            if asked:  # the site may have moved (or sold) while the question was open
                 live = await self.checked(client, plan)
+                refusals = refused(plan, allowed, live)
+                if refusals:
+                    raise ProvisionerError("apply refused, nothing was changed:\n  " +
+                                           "\n  ".join(refusals))
             report = await self.execute(client, plan, live)
             verified = None
             if desired is not None and report.ok:
@@ -122,9 +126,9 @@ class Session:
 
     async def checked(self, client: WixClient, plan: Plan) -> State:
         """The live state of what `plan` touches, refusing the plan if any of it moved."""
-        if plan.target != self.target.describe():
+        if plan.target != self.target.describe(full=True):
             raise ProvisionerError(f"the plan was made for {plan.target!r}, not "
-                                   f"{self.target.describe()!r}; make a new plan for this "
+                                   f"{self.target.describe(full=True)!r}; make a new plan for this "
                                    "target")
         live = await live_state(client, footprint(plan))
         stale = moved(plan, live)

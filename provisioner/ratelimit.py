@@ -43,7 +43,7 @@ class RateLimiter:
                 now = self._clock()
                 self._refill(now)
                 wait = max(self._paused_until - now, (1 - self._tokens) * 60 / self.pace)
-                if wait <= 0:
+                if wait <= 1e-9:  # a float's rounding must not make a caller sleep forever
                     self._tokens -= 1
                     return
                 self.waited += wait

@@ -25,11 +25,13 @@ class Target:
     site_id: str = ""
     sandbox_path: str = SANDBOX_PATH
 
-    def describe(self) -> str:
-        """The first line of every command; names the site, never the key."""
+    def describe(self, full: bool = False) -> str:
+        """The first line of every command; names the site, never the key. `full` gives the
+        whole site id, as a plan file records it, so a plan cannot be applied to another site
+        that shares the first characters."""
         if self.name == "local":
             return f"Target: local sandbox ({self.sandbox_path})"
-        site = f"site {self.site_id[:4]}…"
+        site = f"site {self.site_id}" if full else f"site {self.site_id[:4]}…"
         if self.name == "wix":
             return f"Target: Wix ({site})"
         return f"Target: {_without_userinfo(self.base_url)} ({site})"

@@ -1,10 +1,6 @@
 """Helpers shared by the apply tests: run the real CLI in a subprocess against the test
-emulator, and read the emulator's request log to tell reads from writes.
-
-The CLI is started as `python -c "from provisioner.cli import main; main()"` rather than
-`python -m provisioner.cli`: the latter dies on a circular import (cli.py run as `__main__`
-imports cli_apply, which imports the *module* provisioner.cli, which imports cli_apply while it
-is half made). `test_apply_safety.py::test_module_entry_point_runs` documents that bug.
+emulator (`python -m provisioner.cli`, as tests/plan does), and read the emulator's request
+log to tell reads from writes.
 """
 
 from __future__ import annotations
@@ -19,7 +15,6 @@ import httpx
 
 from tests.conftest import Server
 
-ENTRY = "from provisioner.cli import main; main(prog_name='provisioner')"
 READ_SUFFIXES = ("/query", "/count", "/count-by-status", "/list")
 
 
@@ -31,20 +26,14 @@ def cli_env(api: httpx.Client) -> dict[str, str]:
 def run_cli(api: httpx.Client, *args: str | Path,
             stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """`provisioner ARGS...` with the site's credentials; stdin is a pipe (never a terminal)."""
-    return subprocess.run([sys.executable, "-c", ENTRY, *map(str, args)], env=cli_env(api),
-                          input=stdin or "", capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "provisioner.cli", *map(str, args)],
+                          env=cli_env(api), input=stdin or "", capture_output=True, text=True,
+                          timeout=120)
 
 
 def apply_cli(server: Server, api: httpx.Client, *args: str | Path
               ) -> subprocess.CompletedProcess[str]:
     return run_cli(api, "apply", *args, "--target", server.base_url)
-
-
-def replan(server: Server, api: httpx.Client, spec: Path) -> subprocess.CompletedProcess[str]:
-    """What `tests.plan.test_scenarios.run_plan` runs (same arguments), through the working
-    entry point."""
-    return run_cli(api, "plan", spec, "--target", server.base_url, "--json",
-                   "--detailed-exitcode")
 
 
 def log_mark(api: httpx.Client) -> int:
