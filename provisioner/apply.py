@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import kinds
@@ -24,8 +23,9 @@ from .client import WixClient
 from .desired import shaped
 from .diff import field_changes
 from .errors import ApiError, OutcomeUnknown, ProvisionerError
-from .graph import dependencies, event_of
+from .graph import dependencies
 from .kinds import Kind
+from .ledger import Ledger, kind_of
 from .model import (
     ASSIGN,
     CANCEL,
@@ -39,48 +39,18 @@ from .model import (
     UPDATE,
     Action,
     Plan,
-    ResourceKey,
     State,
     allow_flag,
 )
 from .moves import moves
-from .writes import Job, Writer
+from .report import APPLIED, CONFLICT, FAILED, SKIPPED, STATUSES, Outcome, Report
+from .writes import BATCH_LIMIT, Job, Writer
 
-APPLIED, FAILED, CONFLICT, SKIPPED = "applied", "failed", "conflict", "skipped"
-STATUSES = (APPLIED, FAILED, CONFLICT, SKIPPED)
+__all__ = ["APPLIED", "CONFLICT", "FAILED", "SKIPPED", "STATUSES", "Outcome", "Report",
+           "execute", "moves", "refused"]
+
 DEFAULT_PARALLELISM = 16  # a whole DevCon level in one round; the rate limiter paces the rest
 LOST_ANSWER_TRIES = 4  # a write whose answer is lost is checked and tried again this often
-
-
-@dataclass
-class Outcome:
-    """What became of one action. `detail` says why it failed or was skipped, or how it was
-    confirmed (`found on the site after a lost answer`)."""
-
-    action: Action
-    status: str
-    detail: str = ""
-    id: str | None = None
-    seconds: float = 0.0
-
-
-@dataclass
-class Report:
-    target: str
-    outcomes: list[Outcome] = field(default_factory=list)
-    seconds: float = 0.0
-    calls: int = 0
-
-    def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(STATUSES, 0)
-        for outcome in self.outcomes:
-            counts[outcome.status] += 1
-        return counts
-
-    @property
-    def ok(self) -> bool:
-        return all(o.status == APPLIED for o in self.outcomes)
-
 
 def refused(plan: Plan, allowed: set[str], live: State | None = None) -> list[str]:
     """One sentence per risky action whose flag was not given; apply runs nothing if any.
@@ -100,51 +70,6 @@ def refused(plan: Plan, allowed: set[str], live: State | None = None) -> list[st
     return out
 
 
-class Ledger:
-    """Ids apply knows: live ones (from the state read) and the ones it makes as it runs."""
-
-    def __init__(self, live: State, plan: Plan) -> None:
-        self.ids: dict[str, str] = {}
-        for resource in live.resources.values():
-            if resource.id:
-                self.ids[resource.key.address] = resource.id
-                desired_slug = resource.info.get("desired_slug")
-                if desired_slug:  # an event found under a former slug
-                    self.ids[ResourceKey(kinds.EVENT.name, "", desired_slug).address] = \
-                        resource.id
-        for action in plan.actions:
-            if action.id and action.key.name != "*":
-                self.ids[action.address] = action.id
-        self.revisions = {address: value.split(":", 1)[1]
-                          for address, value in plan.fingerprints.items()
-                          if value.startswith("revision:")}
-
-    def event_id(self, slug: str) -> str | None:
-        return self.ids.get(ResourceKey(kinds.EVENT.name, "", slug).address)
-
-    def member_id(self, action: Action, name: str) -> str:
-        address = ResourceKey(action.key.kind, action.key.event, name).address
-        if address not in self.ids:
-            raise ProvisionerError(f"{action.address}: no id is known for {address}")
-        return self.ids[address]
-
-    def job(self, action: Action, kind: Kind) -> Job:
-        slug = event_of(action)
-        if action.key.kind == kinds.EVENT.name:
-            event_id = action.id or self.event_id(slug)
-        else:
-            event_id = action.parent_id or (self.event_id(slug) if slug else None)
-        ref = None
-        if kind.refers_to and action.body:
-            ref = self.ids.get(ResourceKey(kind.refers_to, "", str(action.body["name"])).address)
-        return Job(action, event_id, action.id or self.ids.get(action.address),
-                   self.revisions.get(action.address), ref)
-
-
-def kind_of(action: Action) -> Kind:
-    return kinds.BY_NAME.get(action.key.kind) or kinds.DRAFTS[action.key.kind]
-
-
 class Executor:
     def __init__(self, client: WixClient, plan: Plan, live: State, *, parallelism: int,
                  on_start: Callable[[Action], Any] | None = None,
@@ -162,20 +87,31 @@ class Executor:
         deps = dependencies(actions)
         gate = asyncio.Semaphore(self.parallelism)
         tasks: list[asyncio.Task[Outcome]] = []
+        batches = _batches(actions)
+        batch_runs: dict[tuple[int, ...], asyncio.Task[dict[int, Outcome]]] = {}
+
+        async def blocker(index: int) -> Outcome | None:
+            waited = [await tasks[d] for d in sorted(deps[index])]
+            return next((o for o in waited if o.status != APPLIED), None)
 
         async def one(index: int) -> Outcome:
-            waited = [await tasks[d] for d in sorted(deps[index])]
-            blocked = next((o for o in waited if o.status != APPLIED), None)
-            action = actions[index]
-            if blocked is not None:
-                outcome = Outcome(action, SKIPPED, f"waits for {blocked.action.address}, "
-                                                   f"which {_did_not(blocked)}")
+            members = batches.get(index)
+            if members:  # one call for the batch, an outcome for each member
+                if members not in batch_runs:
+                    batch_runs[members] = asyncio.create_task(
+                        self.batch(members, blocker, gate))
+                outcome = (await batch_runs[members])[index]
             else:
-                async with gate:
-                    self.on_start(action)
-                    clock = time.perf_counter()
-                    outcome = await self.perform(action)
-                    outcome.seconds = time.perf_counter() - clock
+                blocked = await blocker(index)
+                action = actions[index]
+                if blocked is not None:
+                    outcome = _skipped(action, blocked)
+                else:
+                    async with gate:
+                        self.on_start(action)
+                        clock = time.perf_counter()
+                        outcome = await self.perform(action)
+                        outcome.seconds = time.perf_counter() - clock
             self.on_done(outcome)
             return outcome
 
@@ -184,6 +120,50 @@ class Executor:
         outcomes = list(await asyncio.gather(*tasks))
         return Report(self.plan.target, outcomes, time.perf_counter() - started,
                       sum(self.client.calls.values()) - calls_before)
+
+    async def batch(self, members: tuple[int, ...],
+                    blocker: Callable[[int], Awaitable[Outcome | None]],
+                    gate: asyncio.Semaphore) -> dict[int, Outcome]:
+        """Members that can run go out together, `BATCH_LIMIT` to a call."""
+        actions = self.plan.actions
+        out: dict[int, Outcome] = {}
+        ready: list[int] = []
+        for index in members:
+            blocked = await blocker(index)
+            if blocked is not None:
+                out[index] = _skipped(actions[index], blocked)
+            else:
+                ready.append(index)
+        for start in range(0, len(ready), BATCH_LIMIT):
+            chunk = ready[start:start + BATCH_LIMIT]
+            async with gate:
+                for index in chunk:
+                    self.on_start(actions[index])
+                clock = time.perf_counter()
+                status, detail = await self._batch_call([actions[i] for i in chunk])
+                took = time.perf_counter() - clock
+            for index in chunk:
+                job_id = self.ledger.ids.get(actions[index].address) or actions[index].id
+                out[index] = Outcome(actions[index], status, detail, job_id, took)
+        return out
+
+    async def _batch_call(self, actions: list[Action]) -> tuple[str, str]:
+        kind = kind_of(actions[0])
+        writer = kind.writer
+        assert writer is not None and writer.batch is not None
+        batch = writer.batch
+        try:
+            jobs = [self.ledger.job(action, kind) for action in actions]
+
+            async def gone() -> bool:  # a repeated delete refused: did the first one land?
+                return all([await writer.fetch(self.client, job) is None for job in jobs])
+
+            check = gone if actions[0].verb == DELETE else None
+            detail = await _tried(lambda: batch(self.client, actions[0].verb, jobs), check)
+        except ProvisionerError as error:
+            return FAILED, str(error)
+        together = f"one call for {len(actions)}" if len(actions) > 1 else ""
+        return APPLIED, "; ".join(d for d in (together, detail) if d)
 
     async def perform(self, action: Action) -> Outcome:
         kind = kind_of(action)
@@ -290,6 +270,25 @@ async def _tried(call: Callable[[], Awaitable[Any]],
                 return "found done on the site after its answer was lost"
             raise
     raise AssertionError("unreachable")
+
+
+def _batches(actions: tuple[Action, ...]) -> dict[int, tuple[int, ...]]:
+    """Index -> the members of its batch: actions of one verb that their kind's writer sends
+    in one call (same `batch_by` key). Lone actions are left out."""
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for index, action in enumerate(actions):
+        writer = kinds.BY_NAME[action.key.kind].writer if action.key.kind in kinds.BY_NAME \
+            else None
+        if writer is not None and writer.batch is not None and action.verb in writer.batched:
+            key = (action.key.kind, action.verb, writer.batch_by(action))
+            groups.setdefault(key, []).append(index)
+    return {index: tuple(members) for members in groups.values() if len(members) > 1
+            for index in members}
+
+
+def _skipped(action: Action, blocked: Outcome) -> Outcome:
+    return Outcome(action, SKIPPED, f"waits for {blocked.action.address}, which "
+                                    f"{_did_not(blocked)}")
 
 
 def _did_not(outcome: Outcome) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 from . import form_controls
 from .client import WixClient
 from .errors import ProvisionerError
-from .model import Action
+from .model import ASSIGN, DELETE, UNASSIGN, Action
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,9 @@ class Job:
 
 
 Hook = Callable[[WixClient, Job], Awaitable[Any]]
+# (client, verb, jobs): one call for many actions of the same verb and batch key
+BatchHook = Callable[[WixClient, str, list[Job]], Awaitable[Any]]
+BATCH_LIMIT = 100  # ids one batched call takes (assign, unassign, delete schedule items)
 # (client, job, member id, the id it goes after (None: first), its index in the collection)
 MoveHook = Callable[[WixClient, Job, str, str | None, str | None, int], Awaitable[Any]]
 
@@ -73,6 +76,10 @@ class Writer:
     publish_draft: Hook | None = None
     discard_draft: Hook | None = None
     revisioned: bool = False
+    # verbs whose actions sharing `batch_by(action)` go out as one `batch` call
+    batched: tuple[str, ...] = ()
+    batch_by: Callable[[Action], str] = lambda action: ""
+    batch: BatchHook | None = None
 
 
 def changed_top_level(job: Job) -> dict[str, Any]:
@@ -260,8 +267,15 @@ async def _schedule_discard(client: WixClient, job: Job) -> None:
     await client.delete(f"{SCHEDULE}/draft", {"eventId": job.need("event")})
 
 
+async def _items_delete(client: WixClient, verb: str, jobs: list[Job]) -> None:
+    await client.delete(f"{SCHEDULE}/draft/items", {"eventId": jobs[0].need("event"),
+                                                    "itemIds": [j.need("id") for j in jobs]})
+
+
 SCHEDULE_ITEM = Writer(_item_create, _item_delete, _item_fetch, update=_item_update,
-                       publish_draft=_schedule_publish, discard_draft=_schedule_discard)
+                       publish_draft=_schedule_publish, discard_draft=_schedule_discard,
+                       batched=(DELETE,), batch_by=lambda action: action.key.event,
+                       batch=_items_delete)
 
 
 # --- the registration form ----------------------------------------------------------------
@@ -339,4 +353,14 @@ async def _no_fetch(client: WixClient, job: Job) -> None:
     return None
 
 
-CATEGORY_ASSIGNMENT = Writer(_assign, _unassign, _no_fetch)
+async def _assign_many(client: WixClient, verb: str, jobs: list[Job]) -> None:
+    """Every event of `jobs` in (or out of) the one category they name, in one call."""
+    events = [job.need("event") for job in jobs]
+    if verb == ASSIGN:
+        await client.post(f"{CATEGORIES}/{jobs[0].need('ref')}/events", {"eventId": events})
+    else:
+        await client.delete(f"{CATEGORIES}/{jobs[0].need('id')}/events", {"eventId": events})
+
+
+CATEGORY_ASSIGNMENT = Writer(_assign, _unassign, _no_fetch, batched=(ASSIGN, UNASSIGN),
+                             batch_by=lambda action: action.key.name, batch=_assign_many)

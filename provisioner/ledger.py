@@ -1,0 +1,56 @@
+"""The ids apply knows while it runs: live ones from the state it read, and the ones it makes
+(a new event's id, for its tickets), plus the revisions read at plan time."""
+
+from __future__ import annotations
+
+from . import kinds
+from .errors import ProvisionerError
+from .graph import event_of
+from .kinds import Kind
+from .model import Action, Plan, ResourceKey, State
+from .writes import Job
+
+
+class Ledger:
+    """Ids apply knows: live ones (from the state read) and the ones it makes as it runs."""
+
+    def __init__(self, live: State, plan: Plan) -> None:
+        self.ids: dict[str, str] = {}
+        for resource in live.resources.values():
+            if resource.id:
+                self.ids[resource.key.address] = resource.id
+                desired_slug = resource.info.get("desired_slug")
+                if desired_slug:  # an event found under a former slug
+                    self.ids[ResourceKey(kinds.EVENT.name, "", desired_slug).address] = \
+                        resource.id
+        for action in plan.actions:
+            if action.id and action.key.name != "*":
+                self.ids[action.address] = action.id
+        self.revisions = {address: value.split(":", 1)[1]
+                          for address, value in plan.fingerprints.items()
+                          if value.startswith("revision:")}
+
+    def event_id(self, slug: str) -> str | None:
+        return self.ids.get(ResourceKey(kinds.EVENT.name, "", slug).address)
+
+    def member_id(self, action: Action, name: str) -> str:
+        address = ResourceKey(action.key.kind, action.key.event, name).address
+        if address not in self.ids:
+            raise ProvisionerError(f"{action.address}: no id is known for {address}")
+        return self.ids[address]
+
+    def job(self, action: Action, kind: Kind) -> Job:
+        slug = event_of(action)
+        if action.key.kind == kinds.EVENT.name:
+            event_id = action.id or self.event_id(slug)
+        else:
+            event_id = action.parent_id or (self.event_id(slug) if slug else None)
+        ref = None
+        if kind.refers_to and action.body:
+            ref = self.ids.get(ResourceKey(kind.refers_to, "", str(action.body["name"])).address)
+        return Job(action, event_id, action.id or self.ids.get(action.address),
+                   self.revisions.get(action.address), ref)
+
+
+def kind_of(action: Action) -> Kind:
+    return kinds.BY_NAME.get(action.key.kind) or kinds.DRAFTS[action.key.kind]
