@@ -147,6 +147,15 @@ class Session:
                                  on_start=shown.started, on_done=shown.done)
 
 
+def _empty_report(target: Target, ok: bool, error: str = "") -> dict[str, Any]:
+    """The --json report of a run that changed nothing: no changes, or refused (`error`)."""
+    report: dict[str, Any] = {"format_version": 1, "target": target.describe(full=True),
+                              "ok": ok, "summary": {}, "actions": []}
+    if error:
+        report["error"] = error
+    return report
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="SPEC...|PLANFILE")
 @click.option("--target", "target_name", metavar="TARGET",
@@ -184,26 +193,32 @@ def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> No
     click.echo(target.describe(), err=session.machine)
     desired = None
     options["sources"] = paths
+
+    def stop(message: str) -> None:
+        """Fail with `message`; with --json, stdout still gets a report saying nothing ran."""
+        if session.machine:
+            click.echo(json.dumps(_empty_report(target, ok=False, error=message), indent=2))
+        fail(message)
+
     if saved is None:
         result = load(paths)
         for problem in result.problems:
             click.echo(color_text(problem.format(), fg="red" if problem.is_error else "yellow"),
                        err=True)
         if not result.ok:
-            fail(f"the spec has {plural(len(result.errors), 'error')}; nothing was read "
-                  "from the site")
+            stop(f"the spec has {plural(len(result.errors), 'error')}; nothing was read "
+                 "from the site")
         options["sources"] = tuple(result.files)
         desired = desired_state([document.data for document in result.documents])
     try:
         report, verified = asyncio.run(session.run(desired, saved))
     except ProvisionerError as error:
-        fail(str(error))
+        stop(str(error))
     except KeyboardInterrupt:
-        fail("interrupted; what finished is on the site: run apply again to finish")
+        stop("interrupted; what finished is on the site: run apply again to finish")
     if report is None:
         if session.machine:
-            click.echo(json.dumps({"format_version": 1, "target": target.describe(),
-                                   "ok": True, "summary": {}, "actions": []}, indent=2))
+            click.echo(json.dumps(_empty_report(target, ok=True), indent=2))
         return
     if session.machine:
         click.echo(json.dumps(report_json(report, verified), indent=2))
