@@ -158,5 +158,7 @@ def test_risky_action_is_refused_without_its_flag(name: str, flag: str, server: 
     assert "Traceback" not in done.stderr
     assert flag in done.stderr
     assert "nothing was changed" in done.stderr
-    assert done.stdout.strip() == ""  # no report: nothing ran
+    report = json.loads(done.stdout)  # the report says nothing ran, and why
+    assert report["ok"] is False and report["actions"] == []
+    assert flag in report["error"]
     assert writes_after(api, mark) == []
