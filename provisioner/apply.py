@@ -3,9 +3,10 @@ most `parallelism` calls at once, and an honest account of each one.
 
 - Updates of kinds with revisions send the revision read at plan time, so the API refuses an
   update over an edit the plan did not show; apply reports that object as a conflict.
-- A write whose answer was lost (`OutcomeUnknown`) is never blindly repeated: a create looks
-  its object up by natural key first and adopts it if it landed; an update, delete, publish
-  or cancel is checked against the site before it is tried again.
+- A write whose answer was lost (`OutcomeUnknown`) is never blindly repeated: the site is
+  asked first whether the wanted result holds (a create looks its object up by natural key
+  and adopts it; an update compares the fields it sent; ...), and only if not is it tried
+  again. Reorder moves, which are the same however often they are made, are just repeated.
 - A failed action stops only the actions that wait for it; they are reported as skipped.
 - Risky actions (cancelling an event, deleting what has sold) are refused before any call
   unless allowed (`guard`).
@@ -50,7 +51,8 @@ __all__ = ["APPLIED", "CONFLICT", "FAILED", "SKIPPED", "STATUSES", "Outcome", "R
            "execute", "moves", "refused"]
 
 DEFAULT_PARALLELISM = 16  # a whole DevCon level in one round; the rate limiter paces the rest
-LOST_ANSWER_TRIES = 4  # a write whose answer is lost is checked and tried again this often
+LOST_ANSWER_TRIES = 6  # a write whose answer is lost is checked and tried again this often
+FOUND_DONE = "found done on the site after its answer was lost"
 
 def refused(plan: Plan, allowed: set[str], live: State | None = None) -> list[str]:
     """One sentence per risky action whose flag was not given; apply runs nothing if any.
@@ -155,11 +157,13 @@ class Executor:
         try:
             jobs = [self.ledger.job(action, kind) for action in actions]
 
-            async def gone() -> bool:  # a repeated delete refused: did the first one land?
-                return all([await writer.fetch(self.client, job) is None for job in jobs])
+            removing = actions[0].verb in (DELETE, UNASSIGN)
 
-            check = gone if actions[0].verb == DELETE else None
-            detail = await _tried(lambda: batch(self.client, actions[0].verb, jobs), check)
+            async def landed() -> bool:  # after a lost answer: is every member done?
+                found = [await writer.fetch(self.client, job) for job in jobs]
+                return all((f is None) == removing for f in found)
+
+            detail = await _tried(lambda: batch(self.client, actions[0].verb, jobs), landed)
         except ProvisionerError as error:
             return FAILED, str(error)
         together = f"one call for {len(actions)}" if len(actions) > 1 else ""
@@ -209,23 +213,22 @@ class Executor:
             except OutcomeUnknown:
                 found = await writer.fetch(client, job)
                 if found is not None:
-                    return str(found.get("id") or job.ref_id or job.event_id or ""), \
-                        "found on the site after its answer was lost"
+                    return str(found.get("id") or ""), FOUND_DONE
                 if attempt == LOST_ANSWER_TRIES:
                     raise
         raise AssertionError("unreachable")
 
     def _landed(self, kind: Kind, writer: Writer, job: Job
                 ) -> Callable[[], Awaitable[bool]]:
-        """After a lost answer and a refused retry: is what the action wanted already true?"""
+        """After a lost answer: is what the action wanted already true on the site?"""
         verb = job.action.verb
 
         async def check() -> bool:
-            if verb in (UNASSIGN, DISCARD) or (verb == PUBLISH and job.action.key.kind
-                                               in kinds.DRAFTS):
-                return True  # repeating these changes nothing
+            if job.action.key.kind in kinds.DRAFTS:  # published or discarded: no draft left
+                assert writer.draft_pending is not None
+                return not await writer.draft_pending(self.client, job)
             found = await writer.fetch(self.client, job)
-            if verb == DELETE:
+            if verb in (DELETE, UNASSIGN):
                 return found is None
             if found is None:
                 return False
@@ -254,20 +257,24 @@ class Executor:
 
 async def _tried(call: Callable[[], Awaitable[Any]],
                  check: Callable[[], Awaitable[bool]] | None) -> str:
-    """Run a write; after a lost answer, try again, and if the API then refuses (the first
-    try had landed), confirm with `check` that the wanted result holds."""
+    """Run a write. After a lost answer, first ask the site (`check`) whether the wanted result
+    already holds, and only try again if it does not; a retry the API refuses is checked the
+    same way. Without a `check` (a move, which is the same however often it is made), try
+    again."""
     lost = False
     for attempt in range(1, LOST_ANSWER_TRIES + 1):
         try:
             await call()
-            return "confirmed after its first answer was lost" if lost else ""
+            return "made after an earlier answer was lost" if lost else ""
         except OutcomeUnknown:
             lost = True
+            if check is not None and await check():
+                return FOUND_DONE
             if attempt == LOST_ANSWER_TRIES:
                 raise
         except ApiError:
             if lost and check is not None and await check():
-                return "found done on the site after its answer was lost"
+                return FOUND_DONE
             raise
     raise AssertionError("unreachable")
 

@@ -17,7 +17,7 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any
 
-from . import kinds
+from . import kinds, writes
 from .client import WixClient
 from .desired import shaped
 from .kinds import Kind, Reader
@@ -26,8 +26,8 @@ from .normalise import digest
 
 CHUNK = 100  # ids per `$in` / per repeated query parameter
 PAGE = 100
-EVENT_FIELDS = ["DETAILS", "TEXTS", "REGISTRATION", "FORM", "CATEGORIES", "AGENDA",
-                "SEO_SETTINGS"]
+# what an event is read with: what an update is checked against, plus its form and categories
+EVENT_FIELDS = [*writes.EVENT_FIELDS, "FORM", "CATEGORIES"]
 
 
 def _chunks(values: list[str]) -> list[list[str]]:

@@ -75,6 +75,7 @@ class Writer:
     cancel: Hook | None = None
     publish_draft: Hook | None = None
     discard_draft: Hook | None = None
+    draft_pending: Hook | None = None  # whether the draft differs from what is published
     revisioned: bool = False
     # verbs whose actions sharing `batch_by(action)` go out as one `batch` call
     batched: tuple[str, ...] = ()
@@ -142,7 +143,8 @@ CATEGORY = Writer(_category_create, _category_delete, _category_fetch,
 # --- events -------------------------------------------------------------------------------
 
 EVENTS = "/events/v3/events"
-EVENT_FIELDS = ["DETAILS", "TEXTS", "REGISTRATION", "SEO_SETTINGS"]
+# the fieldsets every compared event field comes in (live.py adds FORM and CATEGORIES)
+EVENT_FIELDS = ["DETAILS", "TEXTS", "REGISTRATION", "SEO_SETTINGS", "AGENDA"]
 
 
 async def _event_create(client: WixClient, job: Job) -> str:
@@ -259,6 +261,12 @@ async def _item_fetch(client: WixClient, job: Job) -> dict[str, Any] | None:
         (raw.get("timeSlot") or {}).get("start") == start))
 
 
+async def _schedule_pending(client: WixClient, job: Job) -> bool:
+    answer = await client.get(SCHEDULE, {"eventId": job.need("event"), "state": ["DRAFT"],
+                                         "paging": {"limit": 1}})
+    return bool(answer.get("draftNotPublished"))
+
+
 async def _schedule_publish(client: WixClient, job: Job) -> None:
     await client.post(f"{SCHEDULE}/publish", {"eventId": job.need("event")})
 
@@ -274,6 +282,7 @@ async def _items_delete(client: WixClient, verb: str, jobs: list[Job]) -> None:
 
 SCHEDULE_ITEM = Writer(_item_create, _item_delete, _item_fetch, update=_item_update,
                        publish_draft=_schedule_publish, discard_draft=_schedule_discard,
+                       draft_pending=_schedule_pending,
                        batched=(DELETE,), batch_by=lambda action: action.key.event,
                        batch=_items_delete)
 
@@ -349,8 +358,14 @@ async def _unassign(client: WixClient, job: Job) -> None:
                         {"eventId": [job.need("event")]})
 
 
-async def _no_fetch(client: WixClient, job: Job) -> None:
-    return None
+async def _assignment_fetch(client: WixClient, job: Job) -> dict[str, Any] | None:
+    """The assignment if the event is in the category (`{"id": category id}`), else None."""
+    category = job.ref_id or job.need("id")
+    found = await client.query_all(f"{EVENTS}/query", {
+        "query": {"filter": {"id": {"$eq": job.need("event")}}}, "fields": ["CATEGORIES"],
+        "includeDrafts": True}, "events", style="offset")
+    held = ((found[0].get("categories") or {}).get("categories") or []) if found else []
+    return {"id": category} if any(c.get("id") == category for c in held) else None
 
 
 async def _assign_many(client: WixClient, verb: str, jobs: list[Job]) -> None:
@@ -362,5 +377,5 @@ async def _assign_many(client: WixClient, verb: str, jobs: list[Job]) -> None:
         await client.delete(f"{CATEGORIES}/{jobs[0].need('id')}/events", {"eventId": events})
 
 
-CATEGORY_ASSIGNMENT = Writer(_assign, _unassign, _no_fetch, batched=(ASSIGN, UNASSIGN),
+CATEGORY_ASSIGNMENT = Writer(_assign, _unassign, _assignment_fetch, batched=(ASSIGN, UNASSIGN),
                              batch_by=lambda action: action.key.name, batch=_assign_many)
