@@ -103,7 +103,7 @@ class LiveProgress:
 def summary(report: Report) -> str:
     """`Apply complete: 28 applied in 0.41 s (28 calls).` or what did not apply."""
     counts = report.counts()
-    took = f"in {report.seconds:.2f} s ({report.calls} calls)"
+    took = f"in {report.seconds:.2f} s ({report.calls} call{'' if report.calls == 1 else 's'})"
     if report.ok:
         return f"Apply complete: {counts[APPLIED]} applied {took}."
     said = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])

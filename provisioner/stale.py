@@ -45,10 +45,12 @@ def footprint(plan: Plan) -> State:
             _, kind = collection_of(action)
             if kind != kinds.EVENT.name:
                 state.orders[(slug, kind)] = ()
-        kind_row = kinds.BY_NAME.get(action.key.kind)
-        if kind_row is not None and (kind_row.refers_to or kind_row.parent is None) \
-                and action.key.kind != kinds.EVENT.name:
-            state.add(Resource(ResourceKey(kinds.CATEGORY.name, "", "*"), {}))
+        # a site-level kind the plan changes or refers to by name is read whole
+        row = kinds.BY_NAME.get(action.key.kind)
+        site_level = row.refers_to if row and row.refers_to else (
+            row.name if row and row.parent is None and row.name != kinds.EVENT.name else None)
+        if site_level:
+            state.add(Resource(ResourceKey(site_level, "", "*"), {}))
     for resource in events.values():
         state.add(resource)
     state.facts["events"] = tuple(events)
