@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import form_controls, writes
+from . import form_controls, writes, writes_children
 from .normalise import instant
 from .spec import wire
 
@@ -149,12 +149,12 @@ TICKET = Kind(
     "ticket", "ticket definition", "ticket", section=("tickets",), ordered=True,
     fingerprint="revision", spec_body=wire.ticket_body, info_of=_sales,
     reader=Reader("/events/v3/ticket-definitions/query", "ticketDefinitions",
-                  extra=(("fields", ["SALES_DETAILS"]),)), writer=writes.TICKET,
+                  extra=(("fields", ["SALES_DETAILS"]),)), writer=writes_children.TICKET,
 )
 POLICY = Kind(
     "policy", "policy", "policy", section=("policies",), ordered=True, fingerprint="revision",
     new_first=True, reader=Reader("/events/v2/policies/query", "policies", "metadata"),
-    spec_body=lambda obj, event: wire.policy_body(obj), writer=writes.POLICY,
+    spec_body=lambda obj, event: wire.policy_body(obj), writer=writes_children.POLICY,
 )
 SCHEDULE_ITEM = Kind(
     "scheduleItem", "schedule item", "scheduleItem", section=("schedule", "items"),
@@ -163,19 +163,19 @@ SCHEDULE_ITEM = Kind(
     # the one call that takes many events and returns draft copies (Query takes no `$in`)
     reader=Reader("/events/v1/schedule", "items", listing=True, extra=(
         ("state", ["PUBLISHED", "DRAFT", "VISIBLE", "HIDDEN"]),)),
-    drafted=True, draft_address="schedule", writer=writes.SCHEDULE_ITEM,
+    drafted=True, draft_address="schedule", writer=writes_children.SCHEDULE_ITEM,
 )
 FORM_CONTROL = Kind(
     "formControl", "form control", "formControl", section=("form", "controls"), ordered=True,
     permanent=("(name)", "(email)"),
     spec_body=lambda obj, event: wire.control_body(obj), spec_view=_control_view,
     live_view=_live_control, name_of=form_controls.identity_name, live_objects=_controls,
-    writer=writes.FORM_CONTROL, body_view=form_controls.comparable,
+    writer=writes_children.FORM_CONTROL, body_view=form_controls.comparable,
 )
 FORM_MESSAGES = Kind(
     "formMessages", "form messages", "form", section=("form", "messages"), partial=True,
     drop=("controls",), spec_body=lambda obj, event: {"messages": obj},
-    name_of=lambda view: "messages", live_objects=_messages, writer=writes.FORM_MESSAGES,
+    name_of=lambda view: "messages", live_objects=_messages, writer=writes_children.FORM_MESSAGES,
 )
 CATEGORY_ASSIGNMENT = Kind(
     "categoryAssignment", "category assignment", "category", section=("categories",),

@@ -1,7 +1,8 @@
-"""How each kind is written through the API: the calls that create, update, delete and move
-one object, publish or discard a draft, and find an object again when the answer to a write
-was lost. Each `Writer` is the `writer` of a row in `kinds`; apply calls these hooks and names
-no path itself.
+"""How each kind is written through the API: the `Writer` of hooks that create, update,
+delete and move one object, publish or discard a draft, and find an object again when the
+answer to a write was lost; here for categories, events and category assignments, in
+`writes_children` for the kinds inside an event. Each `Writer` is the `writer` of a row in
+`kinds`; apply calls these hooks and names no path itself.
 
 Decisions where the Wix notes are unsure:
 - Updates send only the top-level fields that changed, whole (Events V3 and Ticket
@@ -19,10 +20,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import form_controls
 from .client import WixClient
 from .errors import ProvisionerError
-from .model import ASSIGN, DELETE, UNASSIGN, Action
+from .model import ASSIGN, UNASSIGN, Action
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def changed_top_level(job: Job) -> dict[str, Any]:
     return out
 
 
-def _one(found: list[dict[str, Any]], job: Job, match: Callable[[dict[str, Any]], bool]
+def one_of(found: list[dict[str, Any]], job: Job, match: Callable[[dict[str, Any]], bool]
          ) -> dict[str, Any] | None:
     hits = [raw for raw in found if (raw.get("id") == job.id if job.id else match(raw))]
     return hits[0] if hits else None
@@ -133,7 +133,7 @@ async def _category_fetch(client: WixClient, job: Job) -> dict[str, Any] | None:
     found = await client.query_all(f"{CATEGORIES}/query", {"query": {}}, "categories",
                                    "metaData", style="offset")
     wanted = job.body.get("name", job.name).casefold()
-    return _one(found, job, lambda raw: str(raw.get("name", "")).casefold() == wanted)
+    return one_of(found, job, lambda raw: str(raw.get("name", "")).casefold() == wanted)
 
 
 CATEGORY = Writer(_category_create, _category_delete, _category_fetch,
@@ -182,166 +182,6 @@ async def _event_cancel(client: WixClient, job: Job) -> None:
 
 EVENT = Writer(_event_create, _event_delete, _event_fetch, update=_event_update,
                publish=_event_publish, cancel=_event_cancel)
-
-
-# --- ticket definitions and policies: revisioned, queried by event, moved by reference ----
-
-
-def _revisioned(path: str, wrapper: str, items_key: str, move_keys: tuple[str, str, str],
-                whole_update: bool) -> Writer:
-    """A kind with revisions, a query by `eventId` and a reorder call taking the moved id and
-    one reference (`move_keys`: moved, after, before)."""
-
-    async def create(client: WixClient, job: Job) -> str:
-        made = await client.post(path, {wrapper: {**job.body, "eventId": job.need("event")}})
-        return made[wrapper]["id"]
-
-    async def update(client: WixClient, job: Job) -> None:
-        fields = ({**job.body, "eventId": job.need("event")} if whole_update
-                  else changed_top_level(job))
-        await client.patch(f"{path}/{job.need('id')}", {wrapper: {
-            **fields, "id": job.id, "revision": job.revision}})
-
-    async def delete(client: WixClient, job: Job) -> None:
-        await client.delete(f"{path}/{job.need('id')}")
-
-    async def fetch(client: WixClient, job: Job) -> dict[str, Any] | None:
-        where: dict[str, Any] = ({"id": {"$eq": job.id}} if job.id else
-                                 {"eventId": {"$eq": job.need("event")},
-                                  "name": {"$eq": job.body.get("name", job.name)}})
-        found = await client.query_all(f"{path}/query", {"query": {"filter": where}},
-                                       items_key, "metadata", style="cursor")
-        return _one(found, job, lambda raw: True)
-
-    async def move(client: WixClient, job: Job, member: str, after: str | None,
-                   before: str | None, index: int) -> None:
-        moved, after_key, before_key = move_keys
-        reference = {after_key: after} if after else {before_key: before}
-        await client.post(f"{path}/reorder", {"eventId": job.need("event"), moved: member,
-                                               **reference})
-
-    return Writer(create, delete, fetch, update=update, move=move, revisioned=True)
-
-
-TICKET = _revisioned("/events/v3/ticket-definitions", "ticketDefinition", "ticketDefinitions",
-                     ("ticketDefinitionId", "afterDefinitionId", "beforeDefinitionId"),
-                     whole_update=False)
-POLICY = _revisioned("/events/v2/policies", "policy", "policies",
-                     ("policyId", "afterPolicyId", "beforePolicyId"), whole_update=True)
-
-
-# --- schedule items (edited in a draft, then published) -----------------------------------
-
-SCHEDULE = "/events/v1/schedule"
-
-
-async def _item_create(client: WixClient, job: Job) -> str:
-    made = await client.post(f"{SCHEDULE}/draft", {"eventId": job.need("event"),
-                                                    "item": job.body})
-    return made["item"]["id"]
-
-
-async def _item_update(client: WixClient, job: Job) -> None:
-    # no field mask: the draft item is replaced by the desired one as a whole
-    await client.patch(f"{SCHEDULE}/draft/{job.need('id')}",
-                       {"eventId": job.need("event"), "item": job.body})
-
-
-async def _item_delete(client: WixClient, job: Job) -> None:
-    await client.delete(f"{SCHEDULE}/draft/items", {"eventId": job.need("event"),
-                                                    "itemIds": [job.need("id")]})
-
-
-async def _item_fetch(client: WixClient, job: Job) -> dict[str, Any] | None:
-    answer = await client.get(SCHEDULE, {"eventId": job.need("event"), "state": ["DRAFT"],
-                                         "paging": {"limit": 100}})
-    drafts = [i for i in answer.get("items") or [] if i.get("draft")]
-    start = (job.body.get("timeSlot") or {}).get("start")
-    return _one(drafts, job, lambda raw: raw.get("name") == job.body.get("name") and (
-        (raw.get("timeSlot") or {}).get("start") == start))
-
-
-async def _schedule_pending(client: WixClient, job: Job) -> bool:
-    answer = await client.get(SCHEDULE, {"eventId": job.need("event"), "state": ["DRAFT"],
-                                         "paging": {"limit": 1}})
-    return bool(answer.get("draftNotPublished"))
-
-
-async def _schedule_publish(client: WixClient, job: Job) -> None:
-    await client.post(f"{SCHEDULE}/publish", {"eventId": job.need("event")})
-
-
-async def _schedule_discard(client: WixClient, job: Job) -> None:
-    await client.delete(f"{SCHEDULE}/draft", {"eventId": job.need("event")})
-
-
-async def _items_delete(client: WixClient, verb: str, jobs: list[Job]) -> None:
-    await client.delete(f"{SCHEDULE}/draft/items", {"eventId": jobs[0].need("event"),
-                                                    "itemIds": [j.need("id") for j in jobs]})
-
-
-SCHEDULE_ITEM = Writer(_item_create, _item_delete, _item_fetch, update=_item_update,
-                       publish_draft=_schedule_publish, discard_draft=_schedule_discard,
-                       draft_pending=_schedule_pending,
-                       batched=(DELETE,), batch_by=lambda action: action.key.event,
-                       batch=_items_delete)
-
-
-# --- the registration form ----------------------------------------------------------------
-
-
-def _form(job: Job) -> str:
-    return f"/events/v1/events/{job.need('event')}/form"
-
-
-async def _control_create(client: WixClient, job: Job) -> str:
-    return str((await client.post(f"{_form(job)}/control", job.body))["id"])
-
-
-async def _control_update(client: WixClient, job: Job) -> None:
-    await client.put(f"{_form(job)}/controls/{job.need('id')}", job.body)
-
-
-async def _control_delete(client: WixClient, job: Job) -> None:
-    await client.delete(f"{_form(job)}/controls/{job.need('id')}")
-
-
-def _control_matcher(job: Job) -> Callable[[dict[str, Any]], bool]:
-    def matches(raw: dict[str, Any]) -> bool:
-        view = form_controls.spec_view(raw)
-        return view is not None and form_controls.identity_name(view) == job.name
-    return matches
-
-
-async def _control_fetch(client: WixClient, job: Job) -> dict[str, Any] | None:
-    form = (await client.get(_form(job))).get("form") or {}
-    controls = [c for c in form.get("controls") or [] if not c.get("deleted")]
-    return _one(controls, job, _control_matcher(job))
-
-
-async def _control_move(client: WixClient, job: Job, member: str, after: str | None,
-                        before: str | None, index: int) -> None:
-    await client.put(f"{_form(job)}/controls/{member}", {"orderIndex": index})
-
-
-FORM_CONTROL = Writer(_control_create, _control_delete, _control_fetch,
-                      update=_control_update, move=_control_move)
-
-
-async def _messages_update(client: WixClient, job: Job) -> str:
-    await client.patch(f"{_form(job)}/messages", {"messages": job.body.get("messages", {})})
-    return job.event_id or ""
-
-
-async def _messages_fetch(client: WixClient, job: Job) -> dict[str, Any] | None:
-    return (await client.get(_form(job))).get("form")
-
-
-async def _never(client: WixClient, job: Job) -> None:
-    raise ProvisionerError(f"{job.action.address}: the form's messages cannot be deleted")
-
-
-FORM_MESSAGES = Writer(_messages_update, _never, _messages_fetch, update=_messages_update)
 
 
 # --- category assignments (idempotent: assigning twice changes nothing) -------------------
