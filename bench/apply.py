@@ -127,7 +127,7 @@ def fleet(emu: Emulator, events: int, rate_limit: int, latency_ms: float) -> Non
     counts = report.counts()
     print(f"    {'actions':<34}{len(applied.plan.actions):>12,}")
     print(f"    {'calls (plan reads + apply)':<34}{applied.calls:>12,}"
-          f"   (the emulator answered {served:,})")
+          f"   (the emulator logged {served:,} requests)")
     print(f"    {'  of which the apply':<34}{report.calls:>12,}")
     print(f"    {'wall time (plan + apply)':<34}{wall:>11,.1f}s"
           f"   (apply {report.seconds:,.1f} s)")
