@@ -44,13 +44,22 @@ from .model import (
     allow_flag,
 )
 from .moves import moves
-from .report import APPLIED, CONFLICT, FAILED, SKIPPED, STATUSES, Outcome, Report
+from .report import (
+    APPLIED,
+    CONFLICT,
+    DEFAULT_PARALLELISM,
+    FAILED,
+    SKIPPED,
+    STATUSES,
+    Outcome,
+    Report,
+)
 from .writes import BATCH_LIMIT, Job, Writer
 
-__all__ = ["APPLIED", "CONFLICT", "FAILED", "SKIPPED", "STATUSES", "Outcome", "Report",
+__all__ = ["APPLIED", "CONFLICT", "DEFAULT_PARALLELISM", "FAILED", "SKIPPED", "STATUSES",
+           "Outcome", "Report",
            "execute", "moves", "refused"]
 
-DEFAULT_PARALLELISM = 16  # a whole DevCon level in one round; the rate limiter paces the rest
 LOST_ANSWER_TRIES = 6  # a write whose answer is lost is checked and tried again this often
 FOUND_DONE = "found done on the site after its answer was lost"
 

@@ -11,149 +11,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
-from . import render
-from .apply import DEFAULT_PARALLELISM, Report, execute, refused
 from .cli_common import color_text, configure_logging, fail, plural
-from .client import WixClient
-from .desired import desired_state
 from .errors import ProvisionerError
-from .live import live_state
-from .model import ALLOW_CANCEL, ALLOW_SOLD_DELETE, Plan, State
-from .plan import build_plan, plan_from_json
-from .progress import LiveProgress, PlainProgress, problems, report_json, summary
-from .session import connect
-from .stale import footprint, moved
-from .target import Target, resolve_target
+from .report import DEFAULT_PARALLELISM
+from .target import resolve_target
 
 DEFAULT_RATE_LIMIT = 200  # calls a minute: what Wix allows a site
-
-
-def _saved_plan(paths: tuple[str, ...]) -> Plan | None:
-    """The plan in `paths` when it is one saved plan file (JSON), else None (a spec)."""
-    if len(paths) != 1 or not paths[0].endswith(".json"):
-        return None
-    path = Path(paths[0])
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ProvisionerError(f"{path}: cannot read the plan file ({error})") from None
-    return plan_from_json(data, str(path))
-
-
-class Session:
-    """One apply run: its options, where output goes, and the steps in order."""
-
-    def __init__(self, target: Target, options: dict[str, Any]) -> None:
-        self.target = target
-        self.options = options
-        self.machine = bool(options["as_json"])
-        self.out = sys.stderr if self.machine else sys.stdout
-
-    def say(self, text: str = "") -> None:
-        click.echo(text, file=self.out)
-
-    def show(self, plan: Plan) -> None:
-        color = not os.environ.get("NO_COLOR") and self.out.isatty()
-        self.say(render.human(plan, color=color))
-
-    def confirm(self, plan: Plan) -> bool:
-        """True to go on. Without a terminal and without --auto-approve, refuse: a pipeline
-        must never hang on a question."""
-        if self.options["auto_approve"]:
-            return True
-        if not sys.stdin.isatty():
-            raise ProvisionerError("apply needs confirmation and there is no terminal to ask "
-                                   "on; review the plan and pass --auto-approve")
-        answer = click.prompt(f"Apply these {plural(len(plan.actions), 'action')} to "
-                              f"{self.target.describe().removeprefix('Target: ')}? "
-                              "Only 'yes' is accepted", default="", show_default=False,
-                              err=self.machine)
-        return answer.strip() == "yes"
-
-    async def run(self, desired: State | None, saved: Plan | None) -> tuple[Report | None,
-                                                                           bool | None]:
-        async with connect(self.target) as client:
-            self.tune(client)
-            if desired is not None:
-                live = await live_state(client, desired)
-                plan = build_plan(desired, live, self.target.describe(full=True),
-                                  tuple(self.options["sources"]))
-            else:
-                assert saved is not None
-                plan = saved
-                live = await self.checked(client, plan)
-            self.show(plan)
-            if plan.problems:
-                raise ProvisionerError("the plan has problems the API cannot resolve; change "
-                                       "the spec (see above)")
-            if not plan.has_changes:
-                return None, None
-            allowed = {flag for flag, given in ((ALLOW_SOLD_DELETE, self.options[
-                "allow_delete_sold"]), (ALLOW_CANCEL, self.options["allow_cancel"])) if given}
-            refusals = refused(plan, allowed, live)
-            if refusals:
-                raise ProvisionerError("apply refused, nothing was changed:\n  " +
-                                       "\n  ".join(refusals))
-            asked = not self.options["auto_approve"]
-            if not self.confirm(plan):
-                raise ProvisionerError("apply cancelled; nothing was changed")
-            if asked:  # the site may have moved (or sold) while the question was open
-                live = await self.checked(client, plan)
-                refusals = refused(plan, allowed, live)
-                if refusals:
-                    raise ProvisionerError("apply refused, nothing was changed:\n  " +
-                                           "\n  ".join(refusals))
-            report = await self.execute(client, plan, live)
-            verified = None
-            if desired is not None and report.ok:
-                again = build_plan(desired, await live_state(client, desired), "", ())
-                verified = not again.has_changes
-                if not verified:
-                    self.say("The site still differs from the spec after apply:")
-                    self.show(again)
-            return report, verified
-
-    def tune(self, client: WixClient) -> None:
-        limit = self.options["rate_limit"]
-        if self.target.name != "local" and limit:
-            client.limit_rate(limit)
-
-    async def checked(self, client: WixClient, plan: Plan) -> State:
-        """The live state of what `plan` touches, refusing the plan if any of it moved."""
-        if plan.target != self.target.describe(full=True):
-            raise ProvisionerError(f"the plan was made for {plan.target!r}, not "
-                                   f"{self.target.describe(full=True)!r}; make a new plan for this "
-                                   "target")
-        live = await live_state(client, footprint(plan))
-        stale = moved(plan, live)
-        if stale:
-            raise ProvisionerError("the plan is stale, nothing was changed:\n  " +
-                                   "\n  ".join(stale) + "\nmake a new plan")
-        return live
-
-    async def execute(self, client: WixClient, plan: Plan, live: State) -> Report:
-        live_view = self.out.isatty() and not os.environ.get("CI")
-        shown = LiveProgress(self.out, len(plan.actions)) if live_view \
-            else PlainProgress(self.out)
-        self.say()
-        with shown:
-            return await execute(client, plan, live, parallelism=self.options["parallelism"],
-                                 on_start=shown.started, on_done=shown.done)
-
-
-def _empty_report(target: Target, ok: bool, error: str = "") -> dict[str, Any]:
-    """The --json report of a run that changed nothing: no changes, or refused (`error`)."""
-    report: dict[str, Any] = {"format_version": 1, "target": target.describe(full=True),
-                              "ok": ok, "summary": {}, "actions": []}
-    if error:
-        report["error"] = error
-    return report
 
 
 @click.command()
@@ -181,12 +48,16 @@ def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> No
     Given one saved plan file (from `plan --out`), apply exactly that plan after checking
     that nothing it touches has changed on the site since.
     """
+    # the heavy stages load only when apply runs, so other commands start fast
+    from .apply_session import Session, empty_report, saved_plan
+    from .desired import desired_state
+    from .progress import problems, report_json, summary
     from .spec.loader import load
 
     configure_logging(options["debug"])
     try:
         target = resolve_target(target_name, os.environ)
-        saved = _saved_plan(paths)
+        saved = saved_plan(paths)
     except ProvisionerError as error:
         fail(str(error))
     session = Session(target, options)
@@ -197,7 +68,7 @@ def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> No
     def stop(message: str) -> None:
         """Fail with `message`; with --json, stdout still gets a report saying nothing ran."""
         if session.machine:
-            click.echo(json.dumps(_empty_report(target, ok=False, error=message), indent=2))
+            click.echo(json.dumps(empty_report(target, ok=False, error=message), indent=2))
         fail(message)
 
     if saved is None:
@@ -218,7 +89,7 @@ def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> No
         stop("interrupted; what finished is on the site: run apply again to finish")
     if report is None:
         if session.machine:
-            click.echo(json.dumps(_empty_report(target, ok=True), indent=2))
+            click.echo(json.dumps(empty_report(target, ok=True), indent=2))
         return
     if session.machine:
         click.echo(json.dumps(report_json(report, verified), indent=2))

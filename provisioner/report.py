@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from .model import Action
 
+DEFAULT_PARALLELISM = 16  # a whole DevCon level in one round; the rate limiter paces the rest
 APPLIED, FAILED, CONFLICT, SKIPPED = "applied", "failed", "conflict", "skipped"
 STATUSES = (APPLIED, FAILED, CONFLICT, SKIPPED)
 

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from .client import WixClient
-from .sandbox import open_sandbox
 from .target import Target
 
 
@@ -21,6 +20,8 @@ async def connect(target: Target) -> AsyncIterator[WixClient]:
         async with WixClient(target) as client:
             yield client
         return
+    from .sandbox import open_sandbox  # the emulator loads only for the local sandbox
+
     sandbox = open_sandbox(target.sandbox_path)
     try:
         async with WixClient(sandbox.target, transport=sandbox.transport) as client:
