@@ -88,19 +88,13 @@ class Session:
                 return None, None
             allowed = {flag for flag, given in ((ALLOW_SOLD_DELETE, self.options[
                 "allow_delete_sold"]), (ALLOW_CANCEL, self.options["allow_cancel"])) if given}
-            refusals = refused(plan, allowed, live)
-            if refusals:
-                raise ProvisionerError("apply refused, nothing was changed:\n  " +
-                                       "\n  ".join(refusals))
+            _guard(plan, allowed, live)
             asked = not self.options["auto_approve"]
             if not self.confirm(plan):
                 raise ProvisionerError("apply cancelled; nothing was changed")
             if asked:  # the site may have moved (or sold) while the question was open
                 live = await self.checked(client, plan)
-                refusals = refused(plan, allowed, live)
-                if refusals:
-                    raise ProvisionerError("apply refused, nothing was changed:\n  " +
-                                           "\n  ".join(refusals))
+                _guard(plan, allowed, live)
             report = await self.execute(client, plan, live)
             verified = None
             if desired is not None and report.ok:
@@ -137,6 +131,13 @@ class Session:
         with shown:
             return await execute(client, plan, live, parallelism=self.options["parallelism"],
                                  on_start=shown.started, on_done=shown.done)
+
+
+def _guard(plan: Plan, allowed: set[str], live: State) -> None:
+    refusals = refused(plan, allowed, live)
+    if refusals:
+        raise ProvisionerError("apply refused, nothing was changed:\n  " +
+                               "\n  ".join(refusals))
 
 
 def empty_report(target: Target, ok: bool, error: str = "") -> dict[str, Any]:
