@@ -44,6 +44,7 @@ from .model import (
     allow_flag,
 )
 from .moves import moves
+from .plan import deletion_risk
 from .report import (
     APPLIED,
     CONFLICT,
@@ -57,24 +58,22 @@ from .report import (
 from .writes import BATCH_LIMIT, Job, Writer
 
 __all__ = ["APPLIED", "CONFLICT", "DEFAULT_PARALLELISM", "FAILED", "SKIPPED", "STATUSES",
-           "Outcome", "Report",
-           "execute", "moves", "refused"]
+           "Outcome", "Report", "execute", "moves", "refused"]
 
 LOST_ANSWER_TRIES = 6  # a write whose answer is lost is checked and tried again this often
 FOUND_DONE = "found done on the site after its answer was lost"
 
+
 def refused(plan: Plan, allowed: set[str], live: State | None = None) -> list[str]:
     """One sentence per risky action whose flag was not given; apply runs nothing if any.
     With `live`, a delete is judged by what has sold by now, not when the plan was made."""
-    sold_now = {r.id: r.info.get("sold") for r in (live.resources.values() if live else ())
-                if r.id}
+    now = {r.id: r.info for r in (live.resources.values() if live else ()) if r.id}
     out = []
     for action in plan.actions:
-        note = action.note
-        risky = RISKY in action.marks
-        if action.verb == DELETE and sold_now.get(action.id):
-            risky, note = True, f"{sold_now[action.id]} sold"
-        if risky and allow_flag(action) not in allowed:
+        marks, note = action.marks, action.note
+        if action.verb == DELETE and action.id in now:
+            marks, note = deletion_risk(now[action.id])
+        if RISKY in marks and allow_flag(action) not in allowed:
             said = f" ({note})" if note else ""
             out.append(f"{action.address}: {action.verb} is risky{said}; pass "
                        f"{allow_flag(action)} to allow it")
@@ -168,11 +167,11 @@ class Executor:
 
             removing = actions[0].verb in (DELETE, UNASSIGN)
 
-            async def landed() -> bool:  # after a lost answer: is every member done?
+            async def landed() -> str | None:  # after a lost answer: is every member done?
                 found = [await writer.fetch(self.client, job) for job in jobs]
-                return all((f is None) == removing for f in found)
+                return "" if all((f is None) == removing for f in found) else None
 
-            detail = await _tried(lambda: batch(self.client, actions[0].verb, jobs), landed)
+            _, detail = await _tried(lambda: batch(self.client, actions[0].verb, jobs), landed)
         except ProvisionerError as error:
             return FAILED, str(error)
         together = f"one call for {len(actions)}" if len(actions) > 1 else ""
@@ -211,25 +210,21 @@ class Executor:
                 PUBLISH: writer.publish_draft if action.key.kind in kinds.DRAFTS
                 else writer.publish}[verb]
         assert hook is not None, f"{kind.name} cannot {verb}"
-        check = self._landed(kind, writer, job)
-        return None, await _tried(lambda: hook(client, job), check)
+        _, detail = await _tried(lambda: hook(client, job), self._landed(kind, writer, job))
+        return None, detail
 
     async def _create(self, kind: Kind, writer: Writer, job: Job) -> tuple[str | None, str]:
-        client = self.client
-        for attempt in range(1, LOST_ANSWER_TRIES + 1):
-            try:
-                return str(await writer.create(client, job)), ""
-            except OutcomeUnknown:
-                found = await writer.fetch(client, job)
-                if found is not None:
-                    return str(found.get("id") or ""), FOUND_DONE
-                if attempt == LOST_ANSWER_TRIES:
-                    raise
-        raise AssertionError("unreachable")
+        async def adopted() -> str | None:  # a create that landed is found by natural key
+            found = await writer.fetch(self.client, job)
+            return str(found.get("id") or "") if found is not None else None
+
+        made, detail = await _tried(lambda: writer.create(self.client, job), adopted)
+        return str(made), detail
 
     def _landed(self, kind: Kind, writer: Writer, job: Job
-                ) -> Callable[[], Awaitable[bool]]:
-        """After a lost answer: is what the action wanted already true on the site?"""
+                ) -> Callable[[], Awaitable[str | None]]:
+        """After a lost answer: "" if what the action wanted is already true on the site,
+        else None."""
         verb = job.action.verb
 
         async def check() -> bool:
@@ -242,12 +237,15 @@ class Executor:
             if found is None:
                 return False
             if verb in (PUBLISH, CANCEL):
-                return found.get("status") != "DRAFT" if verb == PUBLISH else \
-                    found.get("status") == "CANCELED"
+                assert writer.reached is not None, f"{kind.name} has no life cycle"
+                return writer.reached(verb, found)
             view = kind.live_view(found)
             wanted = shaped(kind, kind.body_view(job.body))
             return view is not None and not field_changes(kind, wanted, shaped(kind, view))
-        return check
+
+        async def done() -> str | None:
+            return "" if await check() else None
+        return done
 
     async def _reorder(self, kind: Kind, writer: Writer, job: Job) -> None:
         assert writer.move is not None, f"{kind.name} cannot be reordered"
@@ -265,25 +263,27 @@ class Executor:
 
 
 async def _tried(call: Callable[[], Awaitable[Any]],
-                 check: Callable[[], Awaitable[bool]] | None) -> str:
-    """Run a write. After a lost answer, first ask the site (`check`) whether the wanted result
-    already holds, and only try again if it does not; a retry the API refuses is checked the
-    same way. Without a `check` (a move, which is the same however often it is made), try
-    again."""
+                 landed: Callable[[], Awaitable[Any]] | None) -> tuple[Any, str]:
+    """Run a write: its answer, and how it went. After a lost answer, first ask the site
+    (`landed`: a value if the write is already done there, None if not), and only try again
+    if it is not; a retry the API refuses is checked the same way. Without `landed` (a move,
+    which is the same however often it is made), just try again."""
     lost = False
     for attempt in range(1, LOST_ANSWER_TRIES + 1):
         try:
-            await call()
-            return "made after an earlier answer was lost" if lost else ""
+            answer = await call()
+            return answer, "made after an earlier answer was lost" if lost else ""
         except OutcomeUnknown:
             lost = True
-            if check is not None and await check():
-                return FOUND_DONE
+            found = await landed() if landed is not None else None
+            if found is not None:
+                return found, FOUND_DONE
             if attempt == LOST_ANSWER_TRIES:
                 raise
         except ApiError:
-            if lost and check is not None and await check():
-                return FOUND_DONE
+            found = await landed() if lost and landed is not None else None
+            if found is not None:
+                return found, FOUND_DONE
             raise
     raise AssertionError("unreachable")
 
@@ -293,8 +293,7 @@ def _batches(actions: tuple[Action, ...]) -> dict[int, tuple[int, ...]]:
     in one call (same `batch_by` key). Lone actions are left out."""
     groups: dict[tuple[str, str, str], list[int]] = {}
     for index, action in enumerate(actions):
-        writer = kinds.BY_NAME[action.key.kind].writer if action.key.kind in kinds.BY_NAME \
-            else None
+        writer = kind_of(action).writer
         if writer is not None and writer.batch is not None and action.verb in writer.batched:
             key = (action.key.kind, action.verb, writer.batch_by(action))
             groups.setdefault(key, []).append(index)

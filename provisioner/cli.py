@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .cli_common import color_text, configure_logging, fail, plural
+from .cli_common import color_text, configure_logging, fail, load_desired, plural
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -92,13 +92,11 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
     import asyncio
 
     from . import render
-    from .desired import desired_state
     from .errors import ProvisionerError
     from .live import live_state
     from .model import State
     from .plan import build_plan, save_plan
     from .session import connect
-    from .spec.loader import load
     from .target import resolve_target
 
     if as_json and as_markdown:
@@ -110,14 +108,10 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
     except ProvisionerError as error:
         fail(str(error))
     click.echo(target.describe(), err=machine)
-    result = load(paths)
-    for problem in result.problems:
-        click.echo(color_text(problem.format(), fg="red" if problem.is_error else "yellow"),
-                   err=True)
-    if not result.ok:
-        fail(f"the spec has {plural(len(result.errors), 'error')}; nothing was read "
-              "from the site")
-    desired = desired_state([document.data for document in result.documents])
+    try:
+        desired, files = load_desired(paths)
+    except ProvisionerError as error:
+        fail(str(error))
 
     async def read() -> State:
         async with connect(target) as client:
@@ -127,7 +121,7 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
         live = asyncio.run(read())
     except ProvisionerError as error:
         fail(str(error))
-    made = build_plan(desired, live, target.describe(full=True), tuple(result.files))
+    made = build_plan(desired, live, target.describe(full=True), files)
     if as_json:
         click.echo(render.json_text(made))
     elif as_markdown:

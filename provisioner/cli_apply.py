@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from .cli_common import color_text, configure_logging, fail, plural
+from .cli_common import color_text, configure_logging, fail, load_desired
 from .errors import ProvisionerError
 from .report import DEFAULT_PARALLELISM
 from .target import resolve_target
@@ -50,9 +50,7 @@ def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> No
     """
     # the heavy stages load only when apply runs, so other commands start fast
     from .apply_session import Session, empty_report, saved_plan
-    from .desired import desired_state
     from .progress import problems, report_json, summary
-    from .spec.loader import load
 
     configure_logging(options["debug"])
     try:
@@ -72,15 +70,10 @@ def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> No
         fail(message)
 
     if saved is None:
-        result = load(paths)
-        for problem in result.problems:
-            click.echo(color_text(problem.format(), fg="red" if problem.is_error else "yellow"),
-                       err=True)
-        if not result.ok:
-            stop(f"the spec has {plural(len(result.errors), 'error')}; nothing was read "
-                 "from the site")
-        options["sources"] = tuple(result.files)
-        desired = desired_state([document.data for document in result.documents])
+        try:
+            desired, options["sources"] = load_desired(paths)
+        except ProvisionerError as error:
+            stop(str(error))
     try:
         report, verified = asyncio.run(session.run(desired, saved))
     except ProvisionerError as error:

@@ -1,10 +1,17 @@
-"""Helpers every command shares: styled messages, plurals, failing with exit 1, and logging."""
+"""Helpers every command shares: styled messages, plurals, failing with exit 1, logging, and
+loading a spec into the desired state."""
 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
+
+from .errors import ProvisionerError
+
+if TYPE_CHECKING:
+    from .model import State
 
 
 def color_text(text: str, **style: object) -> str:
@@ -33,3 +40,20 @@ def configure_logging(debug: bool) -> None:
                         level=logging.WARNING)
     if debug:
         logging.getLogger("provisioner.client").setLevel(logging.DEBUG)
+
+
+def load_desired(paths: tuple[str, ...]) -> tuple[State, tuple[str, ...]]:
+    """Load and check the spec in `paths`, printing its problems on stderr: the desired state
+    and the files read. A spec with errors raises `ProvisionerError`, before any site is read."""
+    from .desired import desired_state
+    from .spec.loader import load
+
+    result = load(paths)
+    for problem in result.problems:
+        click.echo(color_text(problem.format(), fg="red" if problem.is_error else "yellow"),
+                   err=True)
+    if not result.ok:
+        raise ProvisionerError(f"the spec has {plural(len(result.errors), 'error')}; nothing "
+                               "was read from the site")
+    return desired_state([document.data for document in result.documents]), \
+        tuple(result.files)

@@ -125,11 +125,7 @@ class _Builder:
 
     def delete(self, kind: Kind, found: Any, parent_id: str | None) -> None:
         verb = kind.verbs[1]
-        marks: tuple[str, ...] = ()
-        note = ""
-        sold = found.info.get("sold")
-        if sold:
-            marks, note = (RISKY,), f"{sold} sold"
+        marks, note = deletion_risk(found.info)
         changes = tuple(Change(path, value, None)
                         for path, value in _flat(kind, found.data).items())
         self.add(P_DELETE, Action(verb, found.key, changes, id=found.id, parent_id=parent_id,
@@ -239,6 +235,12 @@ class _Builder:
         ordered = tuple(action for _, action in sorted(self.steps, key=lambda s: s[0]))
         return Plan(target, ordered, dict(sorted(self.fingerprints.items())),
                     tuple(self.problems), sources)
+
+
+def deletion_risk(info: dict[str, Any]) -> tuple[tuple[str, ...], str]:
+    """The marks and note of deleting a live object with these facts: risky once it has sold."""
+    sold = info.get("sold")
+    return ((RISKY,), f"{sold} sold") if sold else ((), "")
 
 
 def _flat(kind: Kind, data: Any, prefix: str = "") -> dict[str, Any]:

@@ -92,8 +92,8 @@ def label(action: Action) -> str:
     """The object an action is about: `ticket definition "Early Bird"`, `schedule draft`."""
     if action.verb == REORDER:
         return safe(_plural(noun(action.key.kind)))
-    if action.key.kind in kinds.DRAFTS:
-        return safe(f"schedule {action.key.name}")
+    if action.key.kind in kinds.DRAFTS:  # `schedule draft`
+        return safe(f"{action.key.kind} {action.key.name}")
     return safe(f"{noun(action.key.kind)} {_quoted(action.key.name)}")
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from .client import WixClient
 from .errors import ProvisionerError
-from .model import ASSIGN, UNASSIGN, Action
+from .model import ASSIGN, CANCEL, UNASSIGN, Action
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,8 @@ class Writer:
     publish_draft: Hook | None = None
     discard_draft: Hook | None = None
     draft_pending: Hook | None = None  # whether the draft differs from what is published
+    # whether a fetched object shows a life-cycle verb (publish, cancel) as done
+    reached: Callable[[str, dict[str, Any]], bool] | None = None
     revisioned: bool = False
     # verbs whose actions sharing `batch_by(action)` go out as one `batch` call
     batched: tuple[str, ...] = ()
@@ -106,10 +108,6 @@ def one_of(found: list[dict[str, Any]], job: Job, match: Callable[[dict[str, Any
          ) -> dict[str, Any] | None:
     hits = [raw for raw in found if (raw.get("id") == job.id if job.id else match(raw))]
     return hits[0] if hits else None
-
-
-def _by_name(raw: dict[str, Any], job: Job) -> bool:
-    return raw.get("name") == job.name
 
 
 # --- categories ---------------------------------------------------------------------------
@@ -180,22 +178,24 @@ async def _event_cancel(client: WixClient, job: Job) -> None:
     await client.post(f"{EVENTS}/{job.need('event')}/cancel", {})
 
 
+def _event_reached(verb: str, raw: dict[str, Any]) -> bool:
+    return raw.get("status") == "CANCELED" if verb == CANCEL else raw.get("status") != "DRAFT"
+
+
 EVENT = Writer(_event_create, _event_delete, _event_fetch, update=_event_update,
-               publish=_event_publish, cancel=_event_cancel)
+               publish=_event_publish, cancel=_event_cancel, reached=_event_reached)
 
 
 # --- category assignments (idempotent: assigning twice changes nothing) -------------------
 
 
 async def _assign(client: WixClient, job: Job) -> str:
-    await client.post(f"{CATEGORIES}/{job.need('ref')}/events",
-                      {"eventId": [job.need("event")]})
+    await _assign_many(client, ASSIGN, [job])
     return job.ref_id or ""
 
 
 async def _unassign(client: WixClient, job: Job) -> None:
-    await client.delete(f"{CATEGORIES}/{job.need('id')}/events",
-                        {"eventId": [job.need("event")]})
+    await _assign_many(client, UNASSIGN, [job])
 
 
 async def _assignment_fetch(client: WixClient, job: Job) -> dict[str, Any] | None:

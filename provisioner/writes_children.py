@@ -79,8 +79,7 @@ async def _item_update(client: WixClient, job: Job) -> None:
 
 
 async def _item_delete(client: WixClient, job: Job) -> None:
-    await client.delete(f"{SCHEDULE}/draft/items", {"eventId": job.need("event"),
-                                                    "itemIds": [job.need("id")]})
+    await _items_delete(client, DELETE, [job])
 
 
 async def _item_fetch(client: WixClient, job: Job) -> dict[str, Any] | None:

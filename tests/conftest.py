@@ -23,6 +23,14 @@ from provisioner.emulator.server import bind
 from provisioner.emulator.store import Store
 
 
+def grant_new_site(store: Store) -> tuple[str, str]:
+    """A new API key and the id of the new, empty site it may manage."""
+    key, site = f"key-{uuid.uuid4().hex}", str(uuid.uuid4())
+    with store.transaction() as txn:
+        txn.grant(key, site)
+    return key, site
+
+
 @dataclass
 class Server:
     base_url: str
@@ -30,10 +38,7 @@ class Server:
     app: object
 
     def new_site(self) -> tuple[str, str]:
-        key, site = f"key-{uuid.uuid4().hex}", str(uuid.uuid4())
-        with self.store.transaction() as txn:
-            txn.grant(key, site)
-        return key, site
+        return grant_new_site(self.store)
 
     def client(self, key: str, site: str) -> httpx.Client:
         return httpx.Client(

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,7 +43,7 @@ from provisioner.model import State
 from provisioner.plan import build_plan
 from provisioner.spec.loader import load
 from provisioner.target import Target
-from tests.conftest import running
+from tests.conftest import grant_new_site, running
 from tests.plan.seed import seed
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "devcon2025.yaml"
@@ -93,10 +92,7 @@ class FaultServer:
     control: httpx.Client
 
     def new_site(self) -> tuple[str, str]:
-        key, site = f"key-{uuid.uuid4().hex}", str(uuid.uuid4())
-        with self.store.transaction() as txn:
-            txn.grant(key, site)
-        return key, site
+        return grant_new_site(self.store)
 
     def api(self, key: str, site: str) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30,
