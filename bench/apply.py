@@ -43,8 +43,8 @@ from bench.fleet import (
     plan_and_apply,
     write_fleet,
 )
-from provisioner.apply import DEFAULT_PARALLELISM
-from provisioner.graph import dependencies, depth
+from provisioner.apply.graph import dependencies, depth
+from provisioner.apply.report import DEFAULT_PARALLELISM
 
 # the default, 8, every ready action at once, one at a time
 COLUMNS = tuple(dict.fromkeys((DEFAULT_PARALLELISM, 8, 64, 1)))

@@ -22,15 +22,15 @@ import httpx
 import yaml
 
 from bench.plan import start_server
-from provisioner.apply import DEFAULT_PARALLELISM, execute
-from provisioner.client import WixClient
-from provisioner.desired import desired_state
-from provisioner.live import live_state
-from provisioner.model import State
-from provisioner.plan import Plan, build_plan
-from provisioner.report import Report
+from provisioner.apply.executor import execute
+from provisioner.apply.report import DEFAULT_PARALLELISM, Report
+from provisioner.client.http import WixClient
+from provisioner.client.target import Target
+from provisioner.model import Plan, State
+from provisioner.plan.build import build_plan
+from provisioner.plan.desired import desired_state
+from provisioner.plan.live import live_state
 from provisioner.spec.loader import load
-from provisioner.target import Target
 
 CATEGORY = "Fleet Meetups"
 

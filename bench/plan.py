@@ -37,13 +37,13 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from provisioner.client import WixClient
-from provisioner.desired import desired_state
-from provisioner.live import live_state
-from provisioner.model import State
-from provisioner.plan import Plan, build_plan
+from provisioner.client.http import WixClient
+from provisioner.client.target import Target
+from provisioner.model import Plan, State
+from provisioner.plan.build import build_plan
+from provisioner.plan.desired import desired_state
+from provisioner.plan.live import live_state
 from provisioner.spec.loader import load
-from provisioner.target import Target
 from tests.plan.seed import seed
 
 TICKETS, ITEMS, POLICIES, CONTROLS = 5, 10, 3, 2  # 20 children per event
@@ -173,7 +173,9 @@ def main() -> None:
             began = time.perf_counter()
             with httpx.Client(base_url=url, headers={"Authorization": key, "wix-site-id": site},
                               timeout=30) as api:
-                seed(api, specs[sizes[-1]])
+                seed(api, Path(__file__).with_name("meetups.seed.json"),
+                     copies=[{"n": str(i), "day": f"{1 + i % 28:02d}"}
+                             for i in range(sizes[-1])])
             seeded = control.get("/_emulator/requests").json()["total"]
             children = TICKETS + ITEMS + POLICIES + CONTROLS
             print(f"emulator at {url} ({os.cpu_count()} CPUs, shared with this process); "

@@ -1,6 +1,11 @@
-"""The values every stage passes along: a resource's address (`ResourceKey`), a resource in
-comparable form (`Resource`), a whole side of the comparison (`State`), one field change
-(`Change`), one step of a plan (`Action`) and the plan itself (`Plan`).
+"""The values every stage passes along: the closed set of action verbs (`Verb`) and marks
+(`Mark`), a resource's address (`ResourceKey`), what the plan knows of an object but never
+compares (`Facts`), how a drafted collection stands (`Draft`), a resource in comparable
+form (`Resource`), a whole side of the comparison (`State`), one field change (`Change`), one
+step of a plan (`Action`) and the plan itself (`Plan`).
+
+This module is the shared vocabulary of every layer and imports nothing from the rest of the
+package; it names no kind (see `provisioner.kinds` for those).
 
 Desired (from the spec) and live (from the API) are both a `State` of `Resource`s keyed by
 `ResourceKey`, so the diff compares like with like. All values are frozen; a `Plan` prints,
@@ -10,20 +15,39 @@ serialises and applies exactly as it was built.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-# The closed set of actions. Each one's before/after meaning is documented in
-# docs/plan-format.md; `VERBS` is also their display order within a phase.
-CREATE, UPDATE, DELETE, REORDER = "create", "update", "delete", "reorder"
-PUBLISH, DISCARD, CANCEL = "publish", "discard", "cancel"
-ASSIGN, UNASSIGN = "assign", "unassign"
-VERBS = (CREATE, UPDATE, DELETE, REORDER, PUBLISH, DISCARD, CANCEL, ASSIGN, UNASSIGN)
 
-# Marks an action may carry.
-IRREVERSIBLE = "irreversible"  # cannot be undone by another plan (publish, cancel)
-RISKY = "risky"  # loses money or guests; apply refuses it unless explicitly allowed
+class Verb(StrEnum):
+    """The closed set of actions. Each one's before/after meaning is documented in
+    docs/plan-format.md; the declaration order is also their display order within a phase.
+    A `StrEnum`, so a verb is written to JSON and compared with text as its plain name."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    REORDER = "reorder"
+    PUBLISH = "publish"
+    DISCARD = "discard"
+    CANCEL = "cancel"
+    ASSIGN = "assign"
+    UNASSIGN = "unassign"
+
+
+VERBS: tuple[Verb, ...] = tuple(Verb)
+REMOVALS = (Verb.DELETE, Verb.UNASSIGN)  # verbs that take an object off the site
+
+
+class Mark(StrEnum):
+    """What an action's title warns of."""
+
+    IRREVERSIBLE = "irreversible"  # cannot be undone by another plan (publish, cancel)
+    RISKY = "risky"  # loses money or guests; apply refuses it unless explicitly allowed
+
 
 FORMAT_VERSION = 1
+ABSENT = "absent"  # the fingerprint of an object that does not exist (yet)
 
 # The flag that lets apply run a risky action of each kind.
 ALLOW_CANCEL = "--allow-cancel"
@@ -32,7 +56,7 @@ ALLOW_SOLD_DELETE = "--allow-delete-sold"
 
 def allow_flag(action: Action) -> str:
     """The apply flag a risky action needs: cancelling an event, or deleting what has sold."""
-    return ALLOW_CANCEL if action.verb == CANCEL else ALLOW_SOLD_DELETE
+    return ALLOW_CANCEL if action.verb == Verb.CANCEL else ALLOW_SOLD_DELETE
 
 
 @dataclass(frozen=True, order=True)
@@ -48,9 +72,36 @@ class ResourceKey:
     def address(self) -> str:
         """`event[devcon-2025].ticket[Early Bird]`: stable, readable, unique in a plan."""
         own = f"{self.kind}[{self.name}]"
-        if self.kind == "event" or not self.event:
-            return own
-        return f"event[{self.event}].{own}"
+        return f"event[{self.event}].{own}" if self.event else own
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the plan knows of one object and shows or decides by, but never compares.
+
+    Each field applies to some kinds only (the kind's hooks in `provisioner.kinds` fill them
+    in); the defaults mean "nothing to say".
+    """
+
+    sold: int = 0  # live: tickets sold (a ticket definition)
+    existing: bool = False  # desired: made outside this tool, never created by it (a category)
+    lifecycle: str | None = None  # desired: the state the spec asks (DRAFT/PUBLISHED/CANCELED)
+    status: str | None = None  # live: the status the site reports (an event)
+    found_for: str | None = None  # live: the desired name it was matched to under another one
+    # (an event found by a former slug or a pinned id)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One drafted collection (an event's schedule). Desired side: `publish`, whether the
+    spec wants its edits published. Live side: the content digests of its published copies,
+    whether the draft copies differ from them, and a version of both together (the
+    fingerprint of a draft's publish or discard)."""
+
+    publish: bool = True
+    published: tuple[str, ...] = ()
+    differs: bool = False
+    fingerprint: str = ABSENT
 
 
 @dataclass(frozen=True)
@@ -60,7 +111,7 @@ class Resource:
     `data` is normalised (see `normalise`): the same value reads the same on both sides.
     `body` is what a create or update would send (desired side only). `id` is the live id
     (live side, or a pinned id on the desired side). `fingerprint` identifies the live version
-    (revision, else updatedDate, else a content hash). `info` holds facts the plan shows but
+    (revision, else updatedDate, else a content hash). `facts` holds what the plan shows but
     never compares, such as a ticket definition's sold count or an event's status.
     """
 
@@ -72,18 +123,21 @@ class Resource:
     parent_id: str | None = None
     former_names: tuple[str, ...] = ()
     position: int = 0
-    info: dict[str, Any] = field(default_factory=dict)
+    facts: Facts = Facts()
 
 
 @dataclass
 class State:
-    """Every resource of one side, by key, plus facts about whole collections (schedule
-    draft status, event status) that belong to no single resource."""
+    """Every resource of one side, by key, plus what belongs to no single resource: the
+    events in spec order (desired) or matched (live), each listed collection's display order,
+    and how each drafted collection stands (live)."""
 
     resources: dict[ResourceKey, Resource] = field(default_factory=dict)
     # (event slug, kind) -> the collection's names in display order; only for listed ones
     orders: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
-    facts: dict[str, Any] = field(default_factory=dict)
+    events: tuple[str, ...] = ()
+    # (event slug, drafted kind) -> its draft: to be published (desired), how it stands (live)
+    drafts: dict[tuple[str, str], Draft] = field(default_factory=dict)
     # (kind, event slug) -> keys, so a collection is found without a scan of the whole state
     _index: dict[tuple[str, str], list[ResourceKey]] = field(default_factory=dict, repr=False)
 
@@ -120,13 +174,13 @@ class Action:
     an update (every desired field for a create, every live field for a delete); `body` is
     what apply sends; `order` is the desired display order for a reorder."""
 
-    verb: str
+    verb: Verb
     key: ResourceKey
     changes: tuple[Change, ...] = ()
     body: dict[str, Any] | None = None
     id: str | None = None
     parent_id: str | None = None
-    marks: tuple[str, ...] = ()
+    marks: tuple[Mark, ...] = ()
     note: str = ""
     order: tuple[str, ...] = ()
     previous_order: tuple[str, ...] = ()
@@ -158,7 +212,7 @@ class Plan:
 
     def counts(self) -> dict[str, int]:
         """How many actions of each verb, every verb present (zeros included)."""
-        counts = dict.fromkeys(VERBS, 0)
+        counts: dict[str, int] = dict.fromkeys(VERBS, 0)
         for action in self.actions:
             counts[action.verb] += 1
         return counts

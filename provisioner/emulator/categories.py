@@ -63,18 +63,11 @@ from .categories_model import (
     render,
     succeeded,
 )
-from .common import (
-    CATEGORIES,
-    EVENTS,
-    body_object,
-    check_path_id,
-    load,
-    reordered,
-    requested_fields,
-)
+from .common import CATEGORIES, EVENTS, check_path_id, load, reordered
 from .errors import ApiError, Conflict, FailedPrecondition
 from .fields import Arr, check, fail
 from .http import Ctx, Endpoint
+from .params import body_object, requested_fields
 from .query import compile_filter, run_query
 from .values import format_timestamp, new_id
 
@@ -89,7 +82,7 @@ Change = Callable[[Ctx, dict[str, Any], list[str]], None]
 
 
 def _load(ctx: Ctx, category_id: str) -> dict[str, Any]:
-    return load(ctx, CATEGORIES, category_id, "Category", "CATEGORY_NOT_FOUND")
+    return load(ctx.scope, CATEGORIES, category_id, "Category", "CATEGORY_NOT_FOUND")
 
 
 def _save(ctx: Ctx, category: dict[str, Any]) -> None:
@@ -137,7 +130,7 @@ def _unique(ids: list[str]) -> list[str]:
 
 def _require_events(ctx: Ctx, event_ids: list[str]) -> None:
     for event_id in event_ids:
-        load(ctx, EVENTS, event_id, "Event", "EVENT_NOT_FOUND")
+        load(ctx.scope, EVENTS, event_id, "Event", "EVENT_NOT_FOUND")
 
 
 def _categories_per_event(ctx: Ctx) -> dict[str, int]:
@@ -312,7 +305,7 @@ def unassign_events_by_filter(ctx: Ctx) -> dict[str, Any]:
 
 def list_event_categories(ctx: Ctx) -> dict[str, Any]:
     event_id = ctx.path["categoryId"]  # on this route the segment holds an event id
-    load(ctx, EVENTS, event_id, "Event", "EVENT_NOT_FOUND")
+    load(ctx.scope, EVENTS, event_id, "Event", "EVENT_NOT_FOUND")
     return {"categories": [
         render(c) for c in ctx.txn.list(ctx.site, CATEGORIES)
         if event_id in c["_events"] and "HIDDEN" not in c["states"]

@@ -1,4 +1,5 @@
-"""What several API modules share: store kind names, lookups of parent events, `fields` lists.
+"""What several API modules share: store kind names, lookups of stored documents and parent
+events, id and revision rules, and display order and reordering.
 
 Stored documents are kept in their public wire shape plus internal keys that start with `_`
 (sort positions, life-cycle state); `public()` strips those before a document is returned.
@@ -11,7 +12,7 @@ from typing import Any
 
 from .errors import BadRequest, NotFound
 from .fields import fail
-from .http import Ctx
+from .scope import Scope
 
 # store kinds: one per collection the emulator keeps
 EVENTS = "events"
@@ -38,53 +39,25 @@ def require_id(value: Any, field: str) -> str:
     return value
 
 
-def load(ctx: Ctx, kind: str, doc_id: str, label: str, code: str) -> dict[str, Any]:
+def load(scope: Scope, kind: str, doc_id: str, label: str, code: str) -> dict[str, Any]:
     """The stored document, or a 404 naming what was not found (`Policy <id> not found`)."""
-    doc = ctx.txn.get(ctx.site, kind, doc_id)
+    doc = scope.txn.get(scope.site, kind, doc_id)
     if doc is None:
         raise NotFound(f"{label} {doc_id} not found", code=code)
     return doc
 
 
-def find_event(ctx: Ctx, event_id: str) -> dict[str, Any] | None:
-    return ctx.txn.get(ctx.site, EVENTS, event_id)
-
-
-def require_event(ctx: Ctx, event_id: Any, field: str = "eventId") -> dict[str, Any]:
+def require_event(scope: Scope, event_id: Any, field: str = "eventId") -> dict[str, Any]:
     """The stored event named by a request field; 400 if absent, 404 if unknown."""
-    return load(ctx, EVENTS, require_id(event_id, field), "Event", "EVENT_NOT_FOUND")
+    return load(scope, EVENTS, require_id(event_id, field), "Event", "EVENT_NOT_FOUND")
 
 
-def requested_fields(
-    ctx: Ctx, allowed: tuple[str, ...], max_items: int, key: str = "fields"
-) -> set[str]:
-    """The `fields` enum list, from the JSON body or (for GET) the repeated query parameter."""
-    raw = ctx.body.get(key) if key in ctx.body else ctx.params(key) or None
-    if raw is None:
-        return set()
-    if isinstance(raw, str):
-        raw = [raw]
-    if not isinstance(raw, list):
-        raise fail(key, "Expected an array.", "FORMAT")
-    if len(raw) > max_items:
-        raise fail(key, f"must have at most {max_items} items", "MAX_SIZE")
-    for index, value in enumerate(raw):
-        if value not in allowed:
-            raise fail(
-                f"{key}[{index}]",
-                f"value is required to be one of [{', '.join(allowed)}], got {value!r}",
-                "FORMAT",
-            )
-    return set(raw)
-
-
-def body_object(ctx: Ctx, key: str) -> dict[str, Any]:
-    value = ctx.body.get(key)
-    if value is None:
-        raise fail(key, "is required", "REQUIRED_FIELD")
-    if not isinstance(value, dict):
-        raise fail(key, "Expected an object.", "FORMAT")
-    return value
+def event_of(scope: Scope, child: dict[str, Any]) -> dict[str, Any]:
+    """The stored event a stored child (e.g. a ticket definition) belongs to."""
+    # deleting an event deletes its children, so a stored child's event always exists
+    event = scope.txn.get(scope.site, EVENTS, child["eventId"])
+    assert event is not None, f"{child['id']} outlived its event {child['eventId']}"
+    return event
 
 
 def check_path_id(path_id: str, body_id: Any, field: str) -> None:
@@ -95,6 +68,12 @@ def check_path_id(path_id: str, body_id: Any, field: str) -> None:
 
 def next_revision(doc: dict[str, Any]) -> str:
     return str(int(doc.get("revision", "0")) + 1)
+
+
+def display_order(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Children of one event (ticket definitions, policies) in the order the event shows them,
+    kept in their internal `_sortIndex`."""
+    return sorted(docs, key=lambda d: d.get("_sortIndex", 0))
 
 
 INVALID_REORDER = "INVALID_REORDER_INSTRUCTION"

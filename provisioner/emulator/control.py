@@ -23,8 +23,8 @@ from .http import (
     Ctx,
     EmulatorState,
     Endpoint,
-    _read_body,
     error_response,
+    read_body,
     run_handler,
 )
 from .store import Txn
@@ -49,7 +49,7 @@ def _control_caller(request: Request, txn: Txn) -> tuple[str, str]:
 def control_route(endpoint: Endpoint, state: EmulatorState) -> Route:
     async def serve(request: Request) -> Response:
         try:
-            body = await _read_body(request)
+            body = await read_body(request)
         except ApiError as error:
             return error_response(error)
         return run_handler(endpoint.handler, state, request, body, _control_caller)

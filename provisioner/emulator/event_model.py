@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .common import CATEGORIES, FORMS, TICKET_DEFINITIONS, public
-from .http import Ctx
+from .scope import Scope
 from .values import format_timestamp, parse_timestamp, stable_id, window_phase
 
 
@@ -49,7 +49,7 @@ def money(value: str, currency: str) -> dict[str, str]:
     return {"value": value, "currency": currency, "formattedValue": f"{currency} {amount:,.2f}"}
 
 
-def _registration(ctx: Ctx, event: dict[str, Any], status: str) -> dict[str, Any]:
+def _registration(scope: Scope, event: dict[str, Any], status: str) -> dict[str, Any]:
     registration = public(event.get("registration") or {})
     initial = registration.get("initialType", "RSVP")
     if registration.get("registrationDisabled"):
@@ -60,7 +60,7 @@ def _registration(ctx: Ctx, event: dict[str, Any], status: str) -> dict[str, Any
         kind = initial
     sold_out = False
     if initial == "TICKETING":
-        definitions = ctx.txn.list(ctx.site, TICKET_DEFINITIONS, event["id"])
+        definitions = scope.txn.list(scope.site, TICKET_DEFINITIONS, event["id"])
         tickets = registration.setdefault("tickets", {})
         prices = [p for d in definitions if not d.get("hidden") for p in _price_values(d)]
         if prices:
@@ -75,12 +75,12 @@ def _registration(ctx: Ctx, event: dict[str, Any], status: str) -> dict[str, Any
         )
         tickets["soldOut"] = sold_out
     registration["type"] = kind
-    registration["status"] = _registration_status(ctx, registration, kind, status, sold_out)
+    registration["status"] = _registration_status(scope, registration, kind, status, sold_out)
     return registration
 
 
 def _registration_status(
-    ctx: Ctx, registration: dict[str, Any], kind: str, status: str, sold_out: bool
+    scope: Scope, registration: dict[str, Any], kind: str, status: str, sold_out: bool
 ) -> str:
     # NOT CONFIRMED by Wix docs beyond draft -> CLOSED_MANUALLY and published tickets ->
     # OPEN_TICKETS; the rest is the most plausible reading of the enum.
@@ -93,7 +93,7 @@ def _registration_status(
     if kind == "TICKETING":
         return "CLOSED_AUTOMATICALLY" if sold_out else "OPEN_TICKETS"
     rsvp = registration.get("rsvp") or {}
-    phase = window_phase(rsvp.get("startDate"), rsvp.get("endDate"), ctx.now())
+    phase = window_phase(rsvp.get("startDate"), rsvp.get("endDate"), scope.now())
     return {"before": "SCHEDULED_RSVP", "after": "CLOSED_AUTOMATICALLY"}.get(phase, "OPEN_RSVP")
 
 
@@ -142,9 +142,9 @@ def site_base_url(site: str) -> str:
     return f"https://site-{site[:8]}.wixsite.com/events"
 
 
-def render_event(ctx: Ctx, event: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+def render_event(scope: Scope, event: dict[str, Any], fields: set[str]) -> dict[str, Any]:
     """The public Events V3 shape, with only the fieldsets the request asked for."""
-    status = event_status(event, ctx.now())
+    status = event_status(event, scope.now())
     out: dict[str, Any] = {"id": event["id"]}
     location = public(event.get("location") or {})
     if location.get("address"):
@@ -157,13 +157,13 @@ def render_event(ctx: Ctx, event: dict[str, Any], fields: set[str]) -> dict[str,
     for key in ("title", "slug", "createdDate", "updatedDate"):
         out[key] = event[key]
     out["status"] = status
-    out["instanceId"] = stable_id("instance", ctx.site)
+    out["instanceId"] = stable_id("instance", scope.site)
     out["userId"] = event["userId"]
     out["guestListSettings"] = event.get("guestListSettings") or {"displayedPublicly": False}
     out["eventDisplaySettings"] = event.get("eventDisplaySettings") or {}
     if event.get("publishedDate"):
         out["publishedDate"] = event["publishedDate"]
-    page = {"base": site_base_url(ctx.site), "path": f"/event-details/{event['slug']}"}
+    page = {"base": site_base_url(scope.site), "path": f"/event-details/{event['slug']}"}
     conferencing = event.get("onlineConferencing")
     if conferencing:
         out["onlineConferencing"] = dict(conferencing)
@@ -188,14 +188,14 @@ def render_event(ctx: Ctx, event: dict[str, Any], fields: set[str]) -> dict[str,
             if key in event:
                 out[key] = event[key]
     if "REGISTRATION" in fields:
-        out["registration"] = _registration(ctx, event, status)
+        out["registration"] = _registration(scope, event, status)
     if "URLS" in fields:
         out["eventPageUrl"] = page
     if "FORM" in fields:
-        form = ctx.txn.get(ctx.site, FORMS, event["id"]) or {}
+        form = scope.txn.get(scope.site, FORMS, event["id"]) or {}
         out["form"] = {"controls": form.get("controls", []), "messages": form.get("messages", {})}
     if "DASHBOARD" in fields:
-        out["summaries"] = _summaries(ctx, event, status)
+        out["summaries"] = _summaries(scope, event, status)
     if "FEED" in fields:
         out["feed"] = {"token": stable_id("feed", event["id"])}
     if "SEO_SETTINGS" in fields:
@@ -208,7 +208,7 @@ def render_event(ctx: Ctx, event: dict[str, Any], fields: set[str]) -> dict[str,
         agenda["pageUrl"] = {"base": page["base"], "path": f"{page['path']}/schedule"}
         out["agendaSettings"] = agenda
     if "CATEGORIES" in fields:
-        out["categories"] = {"categories": event_categories(ctx, event["id"])}
+        out["categories"] = {"categories": event_categories(scope, event["id"])}
     return out
 
 
@@ -227,9 +227,9 @@ def filter_view(event: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def event_categories(ctx: Ctx, event_id: str) -> list[dict[str, Any]]:
+def event_categories(scope: Scope, event_id: str) -> list[dict[str, Any]]:
     found = []
-    for category in ctx.txn.list(ctx.site, CATEGORIES):
+    for category in scope.txn.list(scope.site, CATEGORIES):
         if event_id in category.get("_events", []):
             states = category.get("states") or ["MANUAL"]
             found.append(
@@ -244,8 +244,8 @@ def event_categories(ctx: Ctx, event_id: str) -> list[dict[str, Any]]:
     return found
 
 
-def _summaries(ctx: Ctx, event: dict[str, Any], status: str) -> dict[str, Any]:
-    definitions = ctx.txn.list(ctx.site, TICKET_DEFINITIONS, event["id"])
+def _summaries(scope: Scope, event: dict[str, Any], status: str) -> dict[str, Any]:
+    definitions = scope.txn.list(scope.site, TICKET_DEFINITIONS, event["id"])
     currency = ((event.get("registration") or {}).get("tickets") or {}).get("currency", "USD")
     sold = sum(d.get("_sold", 0) for d in definitions)
     revenue = sum((Decimal(d.get("_revenue", "0")) for d in definitions), Decimal(0))

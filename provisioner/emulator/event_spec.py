@@ -22,6 +22,7 @@ from .fields import (
     Int,
     JsonObject,
     Obj,
+    Spec,
     Str,
     Timestamp,
     fail,
@@ -117,7 +118,7 @@ REGISTRATION = Obj(
         "registrationDisabled": Bool(),
     }
 )
-WRITABLE = {
+WRITABLE: dict[str, F | Spec] = {
     "id": RO,
     "location": LOCATION,
     "dateAndTimeSettings": DATE_AND_TIME,
@@ -263,7 +264,8 @@ def check_registration(registration: dict[str, Any]) -> None:
     rate = tax.get("rate")
     if rate is not None:
         value = Decimal(rate)
-        scale = -value.as_tuple().exponent if value.as_tuple().exponent < 0 else 0
+        exponent = value.as_tuple().exponent  # an int: the DECIMAL format refuses NaN and inf
+        scale = -exponent if isinstance(exponent, int) and exponent < 0 else 0
         if not Decimal("0.001") <= value <= Decimal("100") or scale > 3:
             raise fail("event.registration.tickets.taxSettings.rate",
                        "must be between 0.001 and 100 with at most 3 decimals", "CUSTOM")
@@ -276,6 +278,15 @@ def check_slug(slug: str) -> None:
             "at most 130 characters",
             code="INVALID_SLUG_FORMAT",
         )
+
+
+def unique_slug(base: str, taken: set[str]) -> str:
+    """`base`, or `base-1`, `base-2`... (cut to fit 130 characters), whichever is not taken."""
+    slug, n = base, 0
+    while slug in taken:
+        n += 1
+        slug = f"{base[: 130 - len(str(n)) - 1]}-{n}"
+    return slug
 
 
 def slug_from_title(title: str) -> str:

@@ -32,10 +32,8 @@ from .common import (
     EVENTS,
     FORMS,
     TICKET_DEFINITIONS,
-    body_object,
     check_path_id,
     load,
-    requested_fields,
 )
 from .errors import FailedPrecondition, NotFound
 from .event_model import event_status, filter_view, render_event, shifted
@@ -50,10 +48,11 @@ from .event_spec import (
     default_registration,
     merge_registration,
     slug_from_title,
+    unique_slug,
 )
 from .fields import check, fail
 from .http import Ctx, Endpoint
-from .params import int_param
+from .params import body_object, int_param, requested_fields
 from .query import RANGE, QField, QuerySpec, compile_filter, ops, run_query
 from .ticket_definitions import announce as announce_definition
 from .values import format_timestamp, new_id, stable_id
@@ -92,7 +91,7 @@ def _fields(ctx: Ctx) -> set[str]:
 
 
 def _load(ctx: Ctx, event_id: str) -> dict[str, Any]:
-    return load(ctx, EVENTS, event_id, "Event", "EVENT_NOT_FOUND")
+    return load(ctx.scope, EVENTS, event_id, "Event", "EVENT_NOT_FOUND")
 
 
 def _save(ctx: Ctx, event: dict[str, Any]) -> None:
@@ -101,14 +100,6 @@ def _save(ctx: Ctx, event: dict[str, Any]) -> None:
 
 def _taken_slugs(ctx: Ctx, except_id: str | None = None) -> set[str]:
     return {e["slug"] for e in ctx.txn.list(ctx.site, EVENTS) if e["id"] != except_id}
-
-
-def _unique_slug(base: str, taken: set[str]) -> str:
-    slug, n = base, 0
-    while slug in taken:
-        n += 1
-        slug = f"{base[: 130 - len(str(n)) - 1]}-{n}"
-    return slug
 
 
 def _explicit_slug(ctx: Ctx, slug: str, except_id: str | None) -> str:
@@ -120,7 +111,7 @@ def _explicit_slug(ctx: Ctx, slug: str, except_id: str | None) -> str:
 
 
 def _respond(ctx: Ctx, event: dict[str, Any]) -> dict[str, Any]:
-    return {"event": render_event(ctx, event, _fields(ctx))}
+    return {"event": render_event(ctx.scope, event, _fields(ctx))}
 
 
 def _stamp(ctx: Ctx) -> str:
@@ -129,7 +120,7 @@ def _stamp(ctx: Ctx) -> str:
 
 def _full(ctx: Ctx, event: dict[str, Any]) -> dict[str, Any]:
     """The event as webhooks carry it: with every fieldset."""
-    return render_event(ctx, event, set(REQUESTED_FIELDS))
+    return render_event(ctx.scope, event, set(REQUESTED_FIELDS))
 
 
 PUBLISHED_KEYS = ("status", "title", "shortDescription", "location", "dateAndTimeSettings",
@@ -171,7 +162,7 @@ def create_event(ctx: Ctx) -> dict[str, Any]:
     if seo_slug:
         event["slug"] = _explicit_slug(ctx, seo_slug, None)
     else:
-        event["slug"] = _unique_slug(slug_from_title(event["title"]), _taken_slugs(ctx))
+        event["slug"] = unique_slug(slug_from_title(event["title"]), _taken_slugs(ctx))
     now = _stamp(ctx)
     event.update(
         id=new_id(),
@@ -184,7 +175,7 @@ def create_event(ctx: Ctx) -> dict[str, Any]:
         event["publishedDate"] = now
     _save(ctx, event)
     ctx.txn.put(ctx.site, FORMS, event["id"], forms.default_form(), parent=event["id"])
-    EVENT.announce(ctx, "created", event["id"], _full(ctx, event))
+    EVENT.announce(ctx.scope, "created", event["id"], _full(ctx, event))
     return _respond(ctx, event)
 
 
@@ -223,7 +214,7 @@ def query_events(ctx: Ctx) -> dict[str, Any]:
         EVENT_QUERY, [doc for doc, _ in pairs], ctx.body.get("query"),
         site=ctx.site, cursors=ctx.state.cursors,
     )
-    events = [render_event(ctx, by_id[doc["id"]], fields) for doc in result.items]
+    events = [render_event(ctx.scope, by_id[doc["id"]], fields) for doc in result.items]
     return {"events": events, EVENT_QUERY.metadata_key: result.metadata}
 
 
@@ -248,7 +239,7 @@ def count_events_by_status(ctx: Ctx) -> dict[str, Any]:
 
 
 def list_events_by_category(ctx: Ctx) -> dict[str, Any]:
-    category = load(ctx, CATEGORIES, ctx.path["categoryId"], "Category", "CATEGORY_NOT_FOUND")
+    category = load(ctx.scope, CATEGORIES, ctx.path["categoryId"], "Category", "CATEGORY_NOT_FOUND")
     fields = _fields(ctx)
     limit = int_param(ctx, "paging.limit", 100)
     limit = 100 if limit is None else limit
@@ -257,7 +248,7 @@ def list_events_by_category(ctx: Ctx) -> dict[str, Any]:
     listed = [e for e in events if e is not None and e.get("_state") != "DRAFT"]
     page = listed[offset : offset + limit]
     return {
-        "events": [render_event(ctx, e, fields) for e in page],
+        "events": [render_event(ctx.scope, e, fields) for e in page],
         "pagingMetadata": {"count": len(page), "offset": offset, "total": len(listed),
                            "tooManyToCount": False},
     }
@@ -275,7 +266,7 @@ def update_event(ctx: Ctx) -> dict[str, Any]:
     _apply_patch(ctx, event, patch)
     event["updatedDate"] = _stamp(ctx)
     _save(ctx, event)
-    EVENT.announce(ctx, "updated", event["id"], _full(ctx, event))
+    EVENT.announce(ctx.scope, "updated", event["id"], _full(ctx, event))
     return _respond(ctx, event)
 
 
@@ -324,7 +315,7 @@ def publish_event(ctx: Ctx) -> dict[str, Any]:
     now = _stamp(ctx)
     event.update(_state="PUBLISHED", publishedDate=now, updatedDate=now)
     _save(ctx, event)
-    EVENT.announce(ctx, "published", event["id"], _published_body(ctx, event))
+    EVENT.announce(ctx.scope, "published", event["id"], _published_body(ctx, event))
     return _respond(ctx, event)
 
 
@@ -334,7 +325,7 @@ def _cancel(ctx: Ctx, event: dict[str, Any]) -> bool:
     now = _stamp(ctx)
     event.update(_state="CANCELED", _canceledDate=now, updatedDate=now)
     _save(ctx, event)
-    EVENT.announce(ctx, "canceled", event["id"], _canceled_body(ctx, event))
+    EVENT.announce(ctx.scope, "canceled", event["id"], _canceled_body(ctx, event))
     return True
 
 
@@ -349,7 +340,7 @@ def cancel_event(ctx: Ctx) -> dict[str, Any]:
 
 def _delete(ctx: Ctx, event: dict[str, Any]) -> None:
     event_id = event["id"]
-    EVENT.announce(ctx, "deleted", event_id, _full(ctx, event))
+    EVENT.announce(ctx.scope, "deleted", event_id, _full(ctx, event))
     ctx.txn.delete(ctx.site, EVENTS, event_id)
     for kind in EVENT_CHILD_KINDS:
         ctx.txn.delete_children(ctx.site, kind, event_id)
@@ -408,7 +399,7 @@ def clone_event(ctx: Ctx) -> dict[str, Any]:
         while f"{source['title']} ({n})" in titles:
             n += 1
         event["title"] = f"{source['title']} ({n})"[:120]
-    event["slug"] = _unique_slug(slug_from_title(event["title"]), _taken_slugs(ctx))
+    event["slug"] = unique_slug(slug_from_title(event["title"]), _taken_slugs(ctx))
     event["id"] = new_id()
     _apply_patch(ctx, event, overrides)
     now = _stamp(ctx)
@@ -418,9 +409,9 @@ def clone_event(ctx: Ctx) -> dict[str, Any]:
         event["publishedDate"] = now
     _save(ctx, event)
     copies = _copy_children(ctx, source["id"], event["id"], now)
-    EVENT.announce(ctx, "created", event["id"], _full(ctx, event))
+    EVENT.announce(ctx.scope, "created", event["id"], _full(ctx, event))
     for definition in copies:
-        announce_definition(ctx, "created", definition, event)
+        announce_definition(ctx.scope, "created", definition, event)
     return _respond(ctx, event)
 
 

@@ -41,7 +41,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .common import FORMS, body_object, require_event
+from .common import FORMS, require_event
 from .errors import BadRequest, FieldViolation, NotFound, ValidationFailed
 from .fields import check, fail
 from .forms_model import (
@@ -58,7 +58,8 @@ from .forms_model import (
     relabel_system,
 )
 from .http import Ctx, Endpoint
-from .values import get_path, parse_field_mask, set_path
+from .params import body_object
+from .values import deep_merge, get_path, parse_field_mask, set_path
 
 PREFIX = "/events/v1/events/{eventId}/form"
 MAX_CONTROLS = 200
@@ -157,7 +158,7 @@ def _invalid(message: str) -> BadRequest:
 
 def _load(ctx: Ctx) -> tuple[dict[str, Any], dict[str, Any]]:
     """(stored event, its stored form); 404 EVENT_NOT_FOUND for an unknown event."""
-    event = require_event(ctx, ctx.path["eventId"])
+    event = require_event(ctx.scope, ctx.path["eventId"])
     form = ctx.txn.get(ctx.site, FORMS, event["id"]) or default_form()
     return event, form
 
@@ -291,14 +292,6 @@ def delete_control(ctx: Ctx) -> dict[str, Any]:
     return {"form": render(form)}
 
 
-def _merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
-    for key, value in patch.items():
-        if isinstance(value, dict) and isinstance(target.get(key), dict):
-            _merge(target[key], value)
-        else:
-            target[key] = copy.deepcopy(value)
-
-
 def update_messages(ctx: Ctx) -> dict[str, Any]:
     messages = check(MESSAGES_SPEC, body_object(ctx, "messages"), "messages")
     paths = parse_field_mask(ctx.body.get("fields"))
@@ -314,7 +307,7 @@ def update_messages(ctx: Ctx) -> dict[str, Any]:
         relative.append(inner)
     event, form = _load(ctx)
     if paths is None:
-        _merge(form["messages"], messages)
+        deep_merge(form["messages"], messages)
     for path in relative:
         if path == "messages":
             form["messages"] = copy.deepcopy(messages)

@@ -132,8 +132,8 @@ def check_control(key: str, config: dict[str, Any]) -> None:
     for index, option in enumerate(options):
         if option in options[:index]:
             raise fail(f"{key}.options[{index}]", f"repeats the option {option!r}", "CUSTOM")
-    index = (config.get("defaultOptionSelection") or {}).get("optionIndex")
-    if index is not None and index >= len(options):
+    default = (config.get("defaultOptionSelection") or {}).get("optionIndex")
+    if default is not None and default >= len(options):
         raise fail(f"{key}.defaultOptionSelection.optionIndex",
                    f"must name one of the {len(options)} options (0..{len(options) - 1})", "MAX")
 

@@ -10,6 +10,7 @@ module wraps each handler so that it
   `{"message": "", "details": {}}` with 500 for a bug (logged, never hidden).
 
 Query-string keys a handler does not read are ignored: Wix's SDK repeats path parameters there.
+A handler reads the request from its `Ctx` and hands models only `ctx.scope` (see scope.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from starlette.routing import Route
 
 from .errors import ApiError, BadRequest, NotFound, PermissionDenied, Unauthenticated
 from .query import CursorStore
+from .scope import Notice, Scope
 from .store import Store, Txn
 from .values import utc_now
 
@@ -35,23 +37,6 @@ log = logging.getLogger("provisioner.emulator")
 
 SITE_HEADER = "wix-site-id"
 ACCOUNT_HEADER = "wix-account-id"
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A change that listeners (webhooks) hear about once its transaction has committed.
-
-    `event` is the Wix webhook event name, e.g. `wix.events.v3.policy_created`; `entity_fqdn`
-    the entity's full name, e.g. `wix.events.v2.policy`; `action` one of created, updated,
-    deleted or an action name such as order_confirmed; `entity` the entity as the API shows it.
-    """
-
-    site: str
-    event: str
-    entity_fqdn: str
-    action: str
-    entity_id: str
-    entity: dict[str, Any]
 
 
 @dataclass
@@ -80,25 +65,26 @@ class EmulatorState:
 
 @dataclass
 class Ctx:
-    """One authenticated request."""
+    """One authenticated request as a handler sees it: the HTTP parts (body, path and query
+    parameters, the caller's key, the emulator state) and the `scope` the models work in."""
 
     request: Request
-    txn: Txn
-    site: str
+    scope: Scope
     api_key: str
     body: dict[str, Any]
     path: dict[str, str]
     state: EmulatorState
-    notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def txn(self) -> Txn:
+        return self.scope.txn
+
+    @property
+    def site(self) -> str:
+        return self.scope.site
 
     def now(self) -> datetime:
-        return self.state.clock()
-
-    def notify(self, event: str, entity_fqdn: str, action: str, entity_id: str,
-               entity: dict[str, Any]) -> None:
-        """Tell listeners about a change, once (and only if) this request's transaction
-        commits."""
-        self.notices.append(Notice(self.site, event, entity_fqdn, action, entity_id, entity))
+        return self.scope.now()
 
     def param(self, name: str) -> str | None:
         return self.request.query_params.get(name)
@@ -149,7 +135,9 @@ def _authenticate(request: Request, txn: Txn) -> tuple[str, str]:
     return key, site
 
 
-async def _read_body(request: Request) -> dict[str, Any]:
+async def read_body(request: Request) -> dict[str, Any]:
+    """The JSON object a request sends ({} for GET, DELETE, HEAD or an empty body); 400 for
+    a body that is not a JSON object."""
     if request.method in ("GET", "DELETE", "HEAD"):
         return {}
     raw = await request.body()
@@ -174,9 +162,10 @@ def run_handler(handler: Handler, state: EmulatorState, request: Request, body: 
     try:
         with state.store.transaction() as txn:
             key, site = identify(request, txn)
-            ctx = Ctx(request, txn, site, key, body, dict(request.path_params), state)
+            scope = Scope(txn, site, state.clock)
+            ctx = Ctx(request, scope, key, body, dict(request.path_params), state)
             result = handler(ctx)
-        state.publish(ctx.notices)
+        state.publish(scope.notices)
         return JSONResponse(result)
     except ApiError as error:
         return error_response(error)
@@ -215,7 +204,7 @@ def wrap(handler: Handler, state: EmulatorState, route: str) -> Callable[[Reques
             response = _fault_response(decision.status, decision.retry_after)
         else:
             try:
-                body = await _read_body(request)
+                body = await read_body(request)
             except ApiError as error:
                 response = error_response(error)
             else:

@@ -1,6 +1,8 @@
-"""Query-string parameters of GET and DELETE calls, checked like request body fields.
+"""Request parameters a handler reads from its `Ctx`: query-string parameters of GET and DELETE
+calls, the `fields` list, and body members that must be objects, all checked like request body
+fields.
 
-Wix's SDK sends those calls' whole request in the query string: arrays as repeated keys
+Wix's SDK sends GET and DELETE calls' whole request in the query string: arrays as repeated keys
 (`itemIds=a&itemIds=b`), nested objects as dotted keys (`paging.limit=10`). A bad value is a
 400 field violation naming the parameter, exactly like a bad body field.
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from .fields import fail
 from .http import Ctx
@@ -67,3 +70,36 @@ def bool_param(ctx: Ctx, name: str) -> bool:
     if raw not in ("true", "false"):
         raise fail(name, f"must be true or false, got {raw!r}", "FORMAT")
     return raw == "true"
+
+
+def requested_fields(
+    ctx: Ctx, allowed: tuple[str, ...], max_items: int, key: str = "fields"
+) -> set[str]:
+    """The `fields` enum list, from the JSON body or (for GET) the repeated query parameter."""
+    raw = ctx.body.get(key) if key in ctx.body else ctx.params(key) or None
+    if raw is None:
+        return set()
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list):
+        raise fail(key, "Expected an array.", "FORMAT")
+    if len(raw) > max_items:
+        raise fail(key, f"must have at most {max_items} items", "MAX_SIZE")
+    for index, value in enumerate(raw):
+        if value not in allowed:
+            raise fail(
+                f"{key}[{index}]",
+                f"value is required to be one of [{', '.join(allowed)}], got {value!r}",
+                "FORMAT",
+            )
+    return set(raw)
+
+
+def body_object(ctx: Ctx, key: str) -> dict[str, Any]:
+    """The body member `key`, which must be a JSON object."""
+    value = ctx.body.get(key)
+    if value is None:
+        raise fail(key, "is required", "REQUIRED_FIELD")
+    if not isinstance(value, dict):
+        raise fail(key, "Expected an object.", "FORMAT")
+    return value

@@ -37,8 +37,8 @@ from typing import Any
 from .common import (
     EVENTS,
     POLICIES,
-    body_object,
     check_path_id,
+    display_order,
     load,
     next_revision,
     public,
@@ -48,7 +48,9 @@ from .common import (
 from .errors import FailedPrecondition, stale_revision
 from .fields import AnyJson, F, Obj, Str, check, fail
 from .http import Ctx, Endpoint, aliased
+from .params import body_object
 from .query import EQ, RANGE, QField, QuerySpec, ops, run_query
+from .scope import Scope
 from .values import format_timestamp, new_id
 from .webhooks import POLICY
 
@@ -123,20 +125,16 @@ def render(policy: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load(ctx: Ctx, policy_id: str) -> dict[str, Any]:
-    return load(ctx, POLICIES, policy_id, "Policy", "POLICY_NOT_FOUND")
+    return load(ctx.scope, POLICIES, policy_id, "Policy", "POLICY_NOT_FOUND")
 
 
 def _save(ctx: Ctx, policy: dict[str, Any]) -> None:
     ctx.txn.put(ctx.site, POLICIES, policy["id"], policy, parent=policy["eventId"])
 
 
-def _display_order(policies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(policies, key=lambda p: p.get("_sortIndex", 0))
-
-
-def event_policies(ctx: Ctx, event_id: str) -> list[dict[str, Any]]:
+def event_policies(scope: Scope, event_id: str) -> list[dict[str, Any]]:
     """One event's stored policies in display order."""
-    return _display_order(ctx.txn.list(ctx.site, POLICIES, event_id))
+    return display_order(scope.txn.list(scope.site, POLICIES, event_id))
 
 
 def _stamp(ctx: Ctx) -> str:
@@ -148,7 +146,7 @@ def _stamp(ctx: Ctx) -> str:
 
 def create_policy(ctx: Ctx) -> dict[str, Any]:
     policy = check(CREATE_SPEC, body_object(ctx, "policy"), "policy")
-    event = require_event(ctx, policy["eventId"], "policy.eventId")
+    event = require_event(ctx.scope, policy["eventId"], "policy.eventId")
     siblings = ctx.txn.list(ctx.site, POLICIES, event["id"])
     if len(siblings) >= MAX_POLICIES_PER_EVENT:
         raise FailedPrecondition(
@@ -160,7 +158,7 @@ def create_policy(ctx: Ctx) -> dict[str, Any]:
     policy.update(id=new_id(), revision="1", createdDate=now, updatedDate=now, _sortIndex=front)
     _save(ctx, policy)
     shown = render(policy)
-    POLICY.announce(ctx, "created", policy["id"], shown)
+    POLICY.announce(ctx.scope, "created", policy["id"], shown)
     return {"policy": shown}
 
 
@@ -183,14 +181,14 @@ def update_policy(ctx: Ctx) -> dict[str, Any]:
                   updatedDate=_stamp(ctx))
     _save(ctx, policy)
     shown = render(policy)
-    POLICY.announce(ctx, "updated", policy_id, shown)
+    POLICY.announce(ctx.scope, "updated", policy_id, shown)
     return {"policy": shown}
 
 
 def delete_policy(ctx: Ctx) -> dict[str, Any]:
     policy = _load(ctx, ctx.path["policyId"])
     ctx.txn.delete(ctx.site, POLICIES, policy["id"])
-    POLICY.announce(ctx, "deleted", policy["id"], render(policy))
+    POLICY.announce(ctx.scope, "deleted", policy["id"], render(policy))
     return {}
 
 
@@ -204,7 +202,7 @@ def query_policies(ctx: Ctx) -> dict[str, Any]:
     ordered = [
         render(policy)
         for event in ctx.txn.list(ctx.site, EVENTS)
-        for policy in _display_order(by_event.get(event["id"], []))
+        for policy in display_order(by_event.get(event["id"], []))
     ]
     result = run_query(POLICY_QUERY, ordered, query, site=ctx.site, cursors=ctx.state.cursors)
     return {"policies": result.items, POLICY_QUERY.metadata_key: result.metadata}
@@ -213,7 +211,7 @@ def query_policies(ctx: Ctx) -> dict[str, Any]:
 def reorder_event_policies(ctx: Ctx) -> dict[str, Any]:
     request = check(REORDER_SPEC, ctx.body, "")
     event_id, policy_id = request["eventId"], request["policyId"]
-    by_id = {p["id"]: p for p in event_policies(ctx, event_id)}
+    by_id = {p["id"]: p for p in event_policies(ctx.scope, event_id)}
     order = reordered(list(by_id), policy_id, ctx.body, "beforePolicyId", "afterPolicyId",
                       "policyId", f"the policies of event {event_id}")
     policies = [by_id[i] for i in order]
@@ -222,7 +220,7 @@ def reorder_event_policies(ctx: Ctx) -> dict[str, Any]:
     for index, policy in enumerate(policies):
         policy["_sortIndex"] = index
         _save(ctx, policy)
-    POLICY.announce(ctx, "updated", policy_id, render(moved))
+    POLICY.announce(ctx.scope, "updated", policy_id, render(moved))
     return {"policies": [render(p) for p in policies]}
 
 

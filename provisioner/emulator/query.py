@@ -155,20 +155,28 @@ def compile_filter(spec: QuerySpec, flt: Any, depth: int = 0) -> Predicate:
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                 raise filter_error(f"{key} needs an array of filter objects")
             subs = [compile_filter(spec, v, depth + 1) for v in value]
-            if key == "$and":
-                preds.append(lambda doc, subs=subs: all(s(doc) for s in subs))
-            else:
-                preds.append(lambda doc, subs=subs: any(s(doc) for s in subs))
+            preds.append(_all(subs) if key == "$and" else _any(subs))
         elif key == "$not":
             if not isinstance(value, dict):
                 raise filter_error("$not needs a filter object")
-            sub = compile_filter(spec, value, depth + 1)
-            preds.append(lambda doc, sub=sub: not sub(doc))
+            preds.append(_negated(compile_filter(spec, value, depth + 1)))
         elif key.startswith("$"):
             raise filter_error(f"unknown logical operator {key}; use $and, $or or $not")
         else:
             preds.append(_compile_field(spec, key, value))
+    return _all(preds)
+
+
+def _all(preds: list[Predicate]) -> Predicate:
     return lambda doc: all(p(doc) for p in preds)
+
+
+def _any(preds: list[Predicate]) -> Predicate:
+    return lambda doc: any(p(doc) for p in preds)
+
+
+def _negated(pred: Predicate) -> Predicate:
+    return lambda doc: not pred(doc)
 
 
 def _compile_field(spec: QuerySpec, key: str, value: Any) -> Predicate:
@@ -194,7 +202,7 @@ def _compile_field(spec: QuerySpec, key: str, value: Any) -> Predicate:
             allowed = " ".join(sorted(qf.ops))
             raise filter_error(f"{key}: operator {op} is not supported here; use one of {allowed}")
         preds.append(_predicate(name, qf, op, _check_arg(key, qf, op, arg)))
-    return lambda doc: all(p(doc) for p in preds)
+    return _all(preds)
 
 
 def _predicate(name: str, qf: QField, op: str, arg: Any) -> Predicate:
@@ -274,10 +282,10 @@ def _predicate(name: str, qf: QField, op: str, arg: Any) -> Predicate:
 
     return {
         "$eq": equals,
-        "$ne": lambda doc: not equals(doc),
+        "$ne": _negated(equals),
         "$in": in_list,
         "$hasSome": in_list,
-        "$nin": lambda doc: not in_list(doc),
+        "$nin": _negated(in_list),
         "$hasAll": has_all,
         "$lt": compare,
         "$lte": compare,
@@ -331,10 +339,13 @@ def apply_sort(
             except _Uncomparable:
                 return (0, 0)
 
+        def text_key(doc: dict[str, Any], name: str = name) -> str:
+            return str(get_path(doc, name))
+
         try:
             result.sort(key=key, reverse=descending)
         except TypeError:  # mixed value types in one field: fall back to text order
-            result.sort(key=lambda d, name=name: str(get_path(d, name)), reverse=descending)
+            result.sort(key=text_key, reverse=descending)
     return result
 
 

@@ -58,12 +58,13 @@ import string
 from decimal import Decimal
 from typing import Any
 
-from .common import EVENTS, TICKET_DEFINITIONS, load
+from .common import EVENTS, TICKET_DEFINITIONS, event_of, load
 from .control import PREFIX, require_site
 from .errors import BadRequest, FailedPrecondition, FieldViolation, ValidationFailed
 from .event_model import event_status
 from .fields import Enum, F, Int, Obj, Str, check, fail
 from .http import Ctx, Endpoint
+from .scope import Scope
 from .ticket_model import DEFAULT_LIMIT_PER_ORDER, render_definition, sale_status, unsold
 from .values import format_timestamp, new_id
 
@@ -152,9 +153,9 @@ def _check_quantity(event: dict[str, Any], quantity: int) -> None:
                    "registration.tickets.ticketLimitPerOrder", "MAX", max=per_order)
 
 
-def _check_on_sale(ctx: Ctx, definition: dict[str, Any], event: dict[str, Any],
+def _check_on_sale(scope: Scope, definition: dict[str, Any], event: dict[str, Any],
                    quantity: int) -> None:
-    status = event_status(event, ctx.now())
+    status = event_status(event, scope.now())
     registration = event.get("registration") or {}
     if status in ("DRAFT", "CANCELED", "ENDED"):
         raise FailedPrecondition("REGISTRATION_CLOSED", f"Event {event['id']} is {status}: "
@@ -167,14 +168,14 @@ def _check_on_sale(ctx: Ctx, definition: dict[str, Any], event: dict[str, Any],
     if definition.get("hidden"):
         raise FailedPrecondition("TICKET_HIDDEN", f"Ticket definition {definition['id']} is "
                                  "hidden: hidden tickets cannot be ordered")
-    phase = sale_status(definition, ctx.now())
+    phase = sale_status(definition, scope.now())
     if phase != "SALE_STARTED":
         period = definition.get("salePeriod") or {}
         raise FailedPrecondition(
             "TICKET_NOT_ON_SALE",
             f"Ticket definition {definition['id']} is not on sale ({phase}): its sale period "
             f"is {period.get('startDate')} to {period.get('endDate')} and it is now "
-            f"{format_timestamp(ctx.now())}",
+            f"{format_timestamp(scope.now())}",
             saleStatus=phase,
         )
     left = unsold(definition)
@@ -195,10 +196,10 @@ def _money(amount: str, currency: str) -> dict[str, str]:
     return {"amount": amount, "currency": currency}
 
 
-def _order(ctx: Ctx, definition: dict[str, Any], unit: dict[str, str], line_name: str,
+def _order(now: str, definition: dict[str, Any], unit: dict[str, str], line_name: str,
            quantity: int, confirmed: bool) -> dict[str, Any]:
+    """The order entity, as Order Confirmed carries it (`now` is its wire timestamp)."""
     number = _order_number()
-    now = format_timestamp(ctx.now())
     currency = unit["currency"]
     total = _decimal_text(Decimal(unit["value"]) * quantity)
     paid = Decimal(total) != 0
@@ -242,17 +243,17 @@ def _order(ctx: Ctx, definition: dict[str, Any], unit: dict[str, str], line_name
 def place_order(ctx: Ctx) -> dict[str, Any]:
     site = require_site(ctx)
     request = _checked_body(ctx.body)
-    definition = load(ctx, TICKET_DEFINITIONS, request["ticketDefinitionId"],
+    definition = load(ctx.scope, TICKET_DEFINITIONS, request["ticketDefinitionId"],
                       "Ticket definition", "TICKET_DEFINITION_NOT_FOUND")
-    event = ctx.txn.get(site, EVENTS, definition["eventId"])
-    assert event is not None, f"ticket definition {definition['id']} outlived its event"
+    event = event_of(ctx.scope, definition)
     quantity = request["quantity"]
     unit, line_name = _unit_price(definition, request)
     _check_quantity(event, quantity)
-    _check_on_sale(ctx, definition, event, quantity)
+    _check_on_sale(ctx.scope, definition, event, quantity)
 
     confirmed = request.get("status", "CONFIRMED") == "CONFIRMED"
-    order = _order(ctx, definition, unit, line_name, quantity, confirmed)
+    order = _order(format_timestamp(ctx.now()), definition, unit, line_name, quantity,
+                   confirmed)
     if confirmed:
         revenue = Decimal(definition.get("_revenue", "0")) + Decimal(unit["value"]) * quantity
         definition["_sold"] = definition.get("_sold", 0) + quantity
@@ -265,9 +266,9 @@ def place_order(ctx: Ctx) -> dict[str, Any]:
     ctx.txn.put(site, TICKET_DEFINITIONS, definition["id"], definition,
                 parent=definition["eventId"])
     if confirmed:
-        ctx.notify(ORDER_CONFIRMED_EVENT, ORDER_FQDN, ORDER_CONFIRMED_ACTION,
-                   order["orderNumber"], order)
-    rendered = render_definition(ctx, definition, event, {"SALES_DETAILS"})
+        ctx.scope.notify(ORDER_CONFIRMED_EVENT, ORDER_FQDN, ORDER_CONFIRMED_ACTION,
+                         order["orderNumber"], order)
+    rendered = render_definition(ctx.scope, definition, event, {"SALES_DETAILS"})
     return {"order": order, "ticketDefinition": rendered}
 
 

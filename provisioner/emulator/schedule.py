@@ -36,7 +36,6 @@ from typing import Any
 from .common import (
     SCHEDULE_DRAFT,
     SCHEDULE_PUBLISHED,
-    body_object,
     check_path_id,
     public,
     require_event,
@@ -45,7 +44,7 @@ from .common import (
 from .errors import NotFound
 from .fields import check, fail
 from .http import Ctx, Endpoint, aliased
-from .params import bool_param, int_param, repeated_param, time_param
+from .params import body_object, bool_param, int_param, repeated_param, time_param
 from .query import run_query
 from .schedule_model import (
     FACETS,
@@ -148,7 +147,7 @@ def list_items(ctx: Ctx) -> dict[str, Any]:
         "facets": facet_counts(matched, facets),
     }
     if len(event_ids) == 1:
-        out["draftNotPublished"] = draft_differs(ctx, event_ids[0])
+        out["draftNotPublished"] = draft_differs(ctx.scope, event_ids[0])
     out["pagingMetadata"] = {"count": len(page), "offset": offset, "total": len(matched),
                              "tooManyToCount": False}
     return out
@@ -166,10 +165,10 @@ def get_item(ctx: Ctx) -> dict[str, Any]:
     event_id = ctx.param("eventId") or None
     include_draft = bool_param(ctx, "includeDraft")
     out: dict[str, Any] = {}
-    published = find_copy(ctx, SCHEDULE_PUBLISHED, item_id, event_id)
+    published = find_copy(ctx.scope, SCHEDULE_PUBLISHED, item_id, event_id)
     if published is not None:
         out["item"] = public(published)
-    draft = find_copy(ctx, SCHEDULE_DRAFT, item_id, event_id) if include_draft else None
+    draft = find_copy(ctx.scope, SCHEDULE_DRAFT, item_id, event_id) if include_draft else None
     if draft is not None:
         out["draft"] = public(draft)
     if not out:
@@ -183,7 +182,7 @@ def get_item(ctx: Ctx) -> dict[str, Any]:
 def add_item(ctx: Ctx) -> dict[str, Any]:
     event_id = require_id(ctx.body.get("eventId"), "eventId")
     item = complete_item(check(ITEM_SPEC, body_object(ctx, "item"), "item"))
-    require_event(ctx, event_id)
+    require_event(ctx.scope, event_id)
     now = _stamp(ctx)
     doc = item_document(new_id(), event_id, item, draft=True, created=now, updated=now)
     ctx.txn.put(ctx.site, SCHEDULE_DRAFT, doc["id"], doc, parent=event_id)
@@ -209,8 +208,8 @@ def update_item(ctx: Ctx) -> dict[str, Any]:
     mask = _field_mask(ctx)
     raw = body_object(ctx, "item")
     sent = check(ITEM_PATCH_SPEC, raw, "item")
-    require_event(ctx, event_id)
-    stored = find_copy(ctx, SCHEDULE_DRAFT, item_id, event_id)
+    require_event(ctx.scope, event_id)
+    stored = find_copy(ctx.scope, SCHEDULE_DRAFT, item_id, event_id)
     if stored is None:
         raise _not_found(item_id)
     if mask is None:
@@ -231,9 +230,9 @@ def delete_items(ctx: Ctx) -> dict[str, Any]:
     item_ids = repeated_param(ctx, "itemIds", 100)
     if not item_ids:
         raise fail("itemIds", "must have at least 1 item", "MIN_SIZE", min=1)
-    require_event(ctx, event_id)
+    require_event(ctx.scope, event_id)
     for item_id in item_ids:
-        if find_copy(ctx, SCHEDULE_DRAFT, item_id, event_id) is None:
+        if find_copy(ctx.scope, SCHEDULE_DRAFT, item_id, event_id) is None:
             raise _not_found(item_id)
     for item_id in item_ids:
         ctx.txn.delete(ctx.site, SCHEDULE_DRAFT, item_id)
@@ -241,14 +240,14 @@ def delete_items(ctx: Ctx) -> dict[str, Any]:
 
 
 def discard(ctx: Ctx) -> dict[str, Any]:
-    event = require_event(ctx, ctx.param("eventId"))
-    discard_draft(ctx, event["id"])
+    event = require_event(ctx.scope, ctx.param("eventId"))
+    discard_draft(ctx.scope, event["id"])
     return {}
 
 
 def publish(ctx: Ctx) -> dict[str, Any]:
-    event = require_event(ctx, ctx.body.get("eventId"))
-    publish_draft(ctx, event["id"])
+    event = require_event(ctx.scope, ctx.body.get("eventId"))
+    publish_draft(ctx.scope, event["id"])
     return {}
 
 
@@ -256,7 +255,7 @@ def reschedule_draft(ctx: Ctx) -> dict[str, Any]:
     event_id = require_id(ctx.body.get("eventId"), "eventId")
     zone = check_time_zone(ctx.body.get("timeZoneId"), "timeZoneId")
     offset = parse_duration(ctx.body.get("timeSlotOffset"), "timeSlotOffset")
-    require_event(ctx, event_id)
+    require_event(ctx.scope, event_id)
     now = _stamp(ctx)
     for doc in ctx.txn.list(ctx.site, SCHEDULE_DRAFT, event_id):
         reschedule(doc, offset, zone, now)

@@ -20,8 +20,8 @@ from .common import SCHEDULE_DRAFT, SCHEDULE_PUBLISHED
 from .errors import FieldViolation, ValidationFailed
 from .event_spec import known_time_zone
 from .fields import AnyJson, Arr, Bool, Enum, F, Obj, Str, Timestamp, fail
-from .http import Ctx
 from .query import RANGE, QField, QuerySpec, ops
+from .scope import Scope
 from .values import format_timestamp, parse_timestamp
 
 DEFAULT_TIME_ZONE = "Etc/UTC"
@@ -122,34 +122,36 @@ def item_document(
             "eventId": event_id, "draft": draft}
 
 
-def find_copy(ctx: Ctx, kind: str, item_id: str, event_id: str | None) -> dict[str, Any] | None:
+def find_copy(
+    scope: Scope, kind: str, item_id: str, event_id: str | None
+) -> dict[str, Any] | None:
     """One copy of an item, only if it belongs to `event_id` (when one is named)."""
-    doc = ctx.txn.get(ctx.site, kind, item_id)
+    doc = scope.txn.get(scope.site, kind, item_id)
     if doc is None or (event_id is not None and doc["eventId"] != event_id):
         return None
     return doc
 
 
-def _copy_schedule(ctx: Ctx, event_id: str, source: str, target: str) -> None:
+def _copy_schedule(scope: Scope, event_id: str, source: str, target: str) -> None:
     """Make the target schedule of an event an exact copy of the source schedule."""
-    ctx.txn.delete_children(ctx.site, target, event_id)
-    for doc in ctx.txn.list(ctx.site, source, event_id):
+    scope.txn.delete_children(scope.site, target, event_id)
+    for doc in scope.txn.list(scope.site, source, event_id):
         doc["draft"] = target == SCHEDULE_DRAFT
-        ctx.txn.put(ctx.site, target, doc["id"], doc, parent=event_id)
+        scope.txn.put(scope.site, target, doc["id"], doc, parent=event_id)
 
 
-def publish_draft(ctx: Ctx, event_id: str) -> None:
-    _copy_schedule(ctx, event_id, SCHEDULE_DRAFT, SCHEDULE_PUBLISHED)
+def publish_draft(scope: Scope, event_id: str) -> None:
+    _copy_schedule(scope, event_id, SCHEDULE_DRAFT, SCHEDULE_PUBLISHED)
 
 
-def discard_draft(ctx: Ctx, event_id: str) -> None:
-    _copy_schedule(ctx, event_id, SCHEDULE_PUBLISHED, SCHEDULE_DRAFT)
+def discard_draft(scope: Scope, event_id: str) -> None:
+    _copy_schedule(scope, event_id, SCHEDULE_PUBLISHED, SCHEDULE_DRAFT)
 
 
-def draft_differs(ctx: Ctx, event_id: str) -> bool:
+def draft_differs(scope: Scope, event_id: str) -> bool:
     """Whether publishing would change anything: an item added, deleted or edited in the draft."""
     def contents(kind: str) -> dict[str, dict[str, Any]]:
-        return {d["id"]: writable(d) for d in ctx.txn.list(ctx.site, kind, event_id)}
+        return {d["id"]: writable(d) for d in scope.txn.list(scope.site, kind, event_id)}
 
     return contents(SCHEDULE_DRAFT) != contents(SCHEDULE_PUBLISHED)
 

@@ -44,25 +44,23 @@ from .common import (
     SCHEDULE_DRAFT,
     SCHEDULE_PUBLISHED,
     TICKET_DEFINITIONS,
+    display_order,
     public,
 )
 from .control import PREFIX, require_site
 from .event_model import render_event
 from .http import Ctx, Endpoint
-from .site_format import FORMAT, SECTIONS, VERSION, _check_header, _section
-from .site_import import _Import
+from .site_format import FORMAT, SECTIONS, VERSION
+from .site_import import plan_import
 from .values import format_timestamp
 
 # --- export ------------------------------------------------------------------------------------
 
 
-def _display_order(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(docs, key=lambda d: d.get("_sortIndex", 0))
-
-
 def export_site(ctx: Ctx) -> dict[str, Any]:
     """The site as the public API shows it (see the module docstring for the shape)."""
     site = require_site(ctx)
+    scope = ctx.scope
     event_fields = set(event_spec.REQUESTED_FIELDS)
     definition_fields = set(ticket_model.REQUESTED_FIELDS)
     events = ctx.txn.list(site, EVENTS)
@@ -70,12 +68,12 @@ def export_site(ctx: Ctx) -> dict[str, Any]:
                            **{section: [] for section in SECTIONS}}
     for event in events:
         event_id = event["id"]
-        out["events"].append(render_event(ctx, event, event_fields))
+        out["events"].append(render_event(scope, event, event_fields))
         out["ticketDefinitions"] += [
-            ticket_model.render_definition(ctx, definition, event, definition_fields)
-            for definition in _display_order(ctx.txn.list(site, TICKET_DEFINITIONS, event_id))
+            ticket_model.render_definition(scope, definition, event, definition_fields)
+            for definition in display_order(ctx.txn.list(site, TICKET_DEFINITIONS, event_id))
         ]
-        out["policies"] += [policies.render(p) for p in policies.event_policies(ctx, event_id)]
+        out["policies"] += [policies.render(p) for p in policies.event_policies(scope, event_id)]
         out["schedule"].append({
             "eventId": event_id,
             "items": [public(d) for d in
@@ -107,16 +105,7 @@ def _clear_site(ctx: Ctx, site: str) -> None:
 def import_site(ctx: Ctx) -> dict[str, Any]:
     """Replace one site's data with an export (see the module docstring)."""
     site = require_site(ctx)
-    body = ctx.body
-    _check_header(body)
-    sections = {name: _section(body, name) for name in SECTIONS}
-    plan = _Import(site, format_timestamp(ctx.now()))
-    plan.events_section(sections["events"])
-    plan.definitions_section(sections["ticketDefinitions"])
-    plan.policies_section(sections["policies"])
-    plan.schedule_section(sections["schedule"])
-    plan.categories_section(sections["categories"])
-    plan.forms_section(sections["forms"])
+    plan = plan_import(ctx.body, site, format_timestamp(ctx.now()))
     _clear_site(ctx, site)
     for kind, doc_id, doc, parent in plan.docs:
         ctx.txn.put(site, kind, doc_id, doc, parent=parent)

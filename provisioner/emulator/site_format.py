@@ -19,7 +19,6 @@ Decisions:
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -29,6 +28,7 @@ from .control import PREFIX
 from .errors import ApiError, FieldViolation, ValidationFailed
 from .fields import AnyJson, Arr, Bool, F, Int, JsonObject, Obj, Str, Timestamp, check, fail
 from .forms_model import MESSAGES_SPEC
+from .values import deep_merge
 
 FORMAT = "wix-events-site"
 VERSION = 1
@@ -107,8 +107,31 @@ CONTROL = Obj({
 # --- checking ----------------------------------------------------------------------------------
 
 
+def check_header(body: dict[str, Any]) -> None:
+    """Refuse a body that is not this format (a state dump sent here by mistake, say)."""
+    if body.get("format") != FORMAT:
+        raise fail("format", f'must be "{FORMAT}", as GET {PREFIX}/sites/export gives it (a '
+                   f"state dump goes to PUT {PREFIX}/state)", "CUSTOM")
+    if body.get("version") != VERSION:
+        raise fail("version", f"must be {VERSION}", "CUSTOM")
+
+
+def read_sections(body: dict[str, Any]) -> dict[str, list[Any]]:
+    """Every section's entries by section name; a missing section is empty."""
+    return {name: _section(body, name) for name in SECTIONS}
+
+
+def _section(body: dict[str, Any], name: str) -> list[Any]:
+    value = body.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise fail(name, "Expected an array.", "FORMAT")
+    return value
+
+
 @contextmanager
-def _entry(where: str, prefix: str = "") -> Iterator[None]:
+def export_entry(where: str, prefix: str = "") -> Iterator[None]:
     """Make every refusal raised inside name the export entry `where`: field paths the API
     modules write as `<prefix>.x` become `<where>.x`, and other refusals become a 400 whose
     message starts with `where`."""
@@ -128,55 +151,32 @@ def _entry(where: str, prefix: str = "") -> Iterator[None]:
         raise ApiError(400, error.code, f"{where}: {error.message}", error.data) from None
 
 
-def _section(body: dict[str, Any], name: str) -> list[Any]:
-    value = body.get(name)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise fail(name, "Expected an array.", "FORMAT")
-    return value
-
-
-def _check_header(body: dict[str, Any]) -> None:
-    if body.get("format") != FORMAT:
-        raise fail("format", f'must be "{FORMAT}", as GET {PREFIX}/sites/export gives it (a '
-                   f"state dump goes to PUT {PREFIX}/state)", "CUSTOM")
-    if body.get("version") != VERSION:
-        raise fail("version", f"must be {VERSION}", "CUSTOM")
-
-
-def _unique(seen: set[str], value: str, path: str, what: str) -> None:
+def add_unique(seen: set[str], value: str, path: str, what: str) -> None:
+    """Add `value` to `seen`; a 400 on `path` if an earlier entry had it (`repeats <what> x`)."""
     if value in seen:
         raise fail(path, f"repeats {what} {value}", "CUSTOM")
     seen.add(value)
 
 
-def _known_event(events: dict[str, dict[str, Any]], event_id: str, path: str
-                 ) -> dict[str, Any]:
+def known_event(events: dict[str, dict[str, Any]], event_id: str, path: str
+                ) -> dict[str, Any]:
+    """The event (by id) this export holds; a 400 on `path` for any other id."""
     if event_id not in events:
         raise fail(path, f"names no event in this export ({event_id})", "CUSTOM")
     return events[event_id]
 
 
-def _dates(server: dict[str, Any], now: str) -> tuple[str, str]:
+def stored_dates(server: dict[str, Any], now: str) -> tuple[str, str]:
+    """(createdDate, updatedDate) of an entry: created defaults to `now`, updated to created."""
     created = server.get("createdDate", now)
     return created, server.get("updatedDate", created)
-
-
-def _merged(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in patch.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merged(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
 
 
 # --- forms -------------------------------------------------------------------------------------
 
 
-def _form(raw: dict[str, Any], where: str) -> dict[str, Any]:
+def stored_form(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """The stored form an exported form (`{controls?, messages?}`) describes."""
     default = forms.default_form()
     controls = default["controls"]
     if raw.get("controls") is not None:
@@ -187,7 +187,7 @@ def _form(raw: dict[str, Any], where: str) -> dict[str, Any]:
         for position, raw_control in enumerate(raw["controls"]):
             path = f"{where}.controls[{position}]"
             control = check(CONTROL, raw_control, path)
-            _unique(ids, control["id"], f"{path}.id", "the control id")
+            add_unique(ids, control["id"], f"{path}.id", "the control id")
             out: dict[str, Any] = {
                 "type": control["type"],
                 "system": control.get("system", False),
@@ -199,8 +199,7 @@ def _form(raw: dict[str, Any], where: str) -> dict[str, Any]:
                 out["label"] = control["label"]
             out["inputs"] = control.get("inputs", [])
             controls.append(out)
-    messages = default["messages"]
+    messages = default["messages"]  # a fresh copy: merged into in place
     if raw.get("messages") is not None:
-        sent = check(MESSAGES_SPEC, raw["messages"], f"{where}.messages")
-        messages = _merged(messages, sent)
+        deep_merge(messages, check(MESSAGES_SPEC, raw["messages"], f"{where}.messages"))
     return {"controls": controls, "messages": messages}

@@ -1,7 +1,7 @@
 """Site import: each entry of an export, checked by its module's create spec and rules, mapped
-to the stored document that module keeps (wire fields plus internal `_` keys). `_Import` builds
-them all, section by section, before anything is written; site_export.py's `import_site` writes
-them.
+to the stored document that module keeps (wire fields plus internal `_` keys). `plan_import`
+builds them all (a `SiteImport`), section by section, before anything is written; site_export.py's
+`import_site` writes them.
 
 Decisions:
 - Each entity is checked by its create handler's field spec and rules (the modules' own
@@ -54,7 +54,6 @@ from .common import (
     SCHEDULE_PUBLISHED,
     TICKET_DEFINITIONS,
 )
-from .events import _unique_slug
 from .fields import check, fail
 from .site_format import (
     CATEGORY_SERVER,
@@ -64,19 +63,37 @@ from .site_format import (
     ITEM_SERVER,
     POLICY_SERVER,
     SCHEDULE_ENTRY,
-    _dates,
-    _entry,
-    _form,
-    _known_event,
-    _unique,
+    add_unique,
+    check_header,
+    export_entry,
+    known_event,
+    read_sections,
+    stored_dates,
+    stored_form,
 )
 from .values import new_id, stable_id
 
 Doc = tuple[str, str, dict[str, Any], str | None]  # (kind, id, stored body, parent)
 
 
-class _Import:
-    """The stored documents an export describes, built and checked before anything is written."""
+def plan_import(body: dict[str, Any], site: str, now: str) -> SiteImport:
+    """The stored documents the export `body` describes for `site`, every entry checked (`now`
+    is the wire timestamp missing dates default to); nothing is written."""
+    check_header(body)
+    sections = read_sections(body)
+    plan = SiteImport(site, now)
+    plan.events_section(sections["events"])
+    plan.definitions_section(sections["ticketDefinitions"])
+    plan.policies_section(sections["policies"])
+    plan.schedule_section(sections["schedule"])
+    plan.categories_section(sections["categories"])
+    plan.forms_section(sections["forms"])
+    return plan
+
+
+class SiteImport:
+    """The stored documents an export describes, built and checked before anything is written:
+    `docs` in the order to write them, `counts` per section as the import answers them."""
 
     def __init__(self, site: str, now: str) -> None:
         self.site = site
@@ -101,21 +118,22 @@ class _Import:
         slugs: set[str] = set()
         for index, raw in enumerate(raw_events):
             where = f"events[{index}]"
-            with _entry(where, "event"):
+            with export_entry(where, "event"):
                 event, server = self._event(raw, where)
                 if server["id"] in self.events:
                     raise fail(f"{where}.id", f"repeats the event id {server['id']}", "CUSTOM")
                 slug = server.get("slug") or (raw.get("seoSettings") or {}).get("slug")
                 if slug:
                     event_spec.check_slug(slug)
-                    _unique(slugs, slug, f"{where}.slug", "the slug")
+                    add_unique(slugs, slug, f"{where}.slug", "the slug")
                     event["slug"] = slug
             self.events[server["id"]] = event
             self.raw_events[server["id"]] = (where, raw)
             parsed.append(event)
         for event in parsed:  # derived slugs avoid every slug the export names
             if "slug" not in event:
-                event["slug"] = _unique_slug(event_spec.slug_from_title(event["title"]), slugs)
+                base = event_spec.slug_from_title(event["title"])
+                event["slug"] = event_spec.unique_slug(base, slugs)
                 slugs.add(event["slug"])
             self.add(EVENTS, event["id"], event, None, "events")
 
@@ -138,7 +156,7 @@ class _Import:
                 del event["seoSettings"]
         status = server.get("status")
         state = status if status in ("DRAFT", "CANCELED") else "PUBLISHED"
-        created, updated = _dates(server, self.now)
+        created, updated = stored_dates(server, self.now)
         event.update(id=server["id"], createdDate=created, updatedDate=updated,
                      userId=server.get("userId") or stable_id("user", "site-import", self.site),
                      _state=state)
@@ -169,10 +187,10 @@ class _Import:
         positions: dict[str, int] = {}
         for index, raw in enumerate(raw_definitions):
             where = f"ticketDefinitions[{index}]"
-            with _entry(where, "ticketDefinition"):
+            with export_entry(where, "ticketDefinition"):
                 definition = check(ticket_model.CREATE_SPEC, raw, where)
                 server = check(DEFINITION_SERVER, raw, where)
-                event = _known_event(self.events, definition["eventId"], f"{where}.eventId")
+                event = known_event(self.events, definition["eventId"], f"{where}.eventId")
                 ticket_model.require_ticketing(event)
                 ticket_model.prepare_pricing(definition["pricingMethod"], event,
                                              f"{where}.pricingMethod")
@@ -180,12 +198,12 @@ class _Import:
                 if "salePeriod" in definition:
                     ticket_model.prepare_sale_period(definition["salePeriod"], event)
                 definition_id = server.get("id") or new_id()
-                _unique(ids, definition_id, f"{where}.id", "the ticket definition id")
+                add_unique(ids, definition_id, f"{where}.id", "the ticket definition id")
             event_id = event["id"]
             position = positions.get(event_id, 0)
             positions[event_id] = position + 1
             sales = server.get("salesDetails") or {}
-            created, updated = _dates(server, self.now)
+            created, updated = stored_dates(server, self.now)
             definition.setdefault("hidden", False)
             definition.update(
                 id=definition_id,
@@ -207,15 +225,15 @@ class _Import:
         positions: dict[str, int] = {}
         for index, raw in enumerate(raw_policies):
             where = f"policies[{index}]"
-            with _entry(where, "policy"):
+            with export_entry(where, "policy"):
                 policy = check(policies.CREATE_SPEC, raw, where)
                 server = check(POLICY_SERVER, raw, where)
-                event = _known_event(self.events, policy["eventId"], f"{where}.eventId")
+                event = known_event(self.events, policy["eventId"], f"{where}.eventId")
                 policy_id = server.get("id") or new_id()
-                _unique(ids, policy_id, f"{where}.id", "the policy id")
+                add_unique(ids, policy_id, f"{where}.id", "the policy id")
             position = positions.get(event["id"], 0)
             positions[event["id"]] = position + 1
-            created, updated = _dates(server, self.now)
+            created, updated = stored_dates(server, self.now)
             policy.update(id=policy_id, revision=str(server.get("revision", 1)),
                           createdDate=created, updatedDate=updated, _sortIndex=position)
             self.add(POLICIES, policy_id, policy, event["id"], "policies")
@@ -229,15 +247,15 @@ class _Import:
             where = f"schedule[{index}]"
             entry = check(SCHEDULE_ENTRY, raw, where)
             event_id = entry["eventId"]
-            _known_event(self.events, event_id, f"{where}.eventId")
-            _unique(seen_events, event_id, f"{where}.eventId", "the schedule of event")
+            known_event(self.events, event_id, f"{where}.eventId")
+            add_unique(seen_events, event_id, f"{where}.eventId", "the schedule of event")
             for key, kind, counter in (("items", SCHEDULE_PUBLISHED, "scheduleItems"),
                                        ("draftItems", SCHEDULE_DRAFT, "draftScheduleItems")):
                 for position, raw_item in enumerate(entry.get(key, [])):
                     item_where = f"{where}.{key}[{position}]"
-                    with _entry(item_where, "item"):
+                    with export_entry(item_where, "item"):
                         doc = self._item(raw_item, item_where, event_id, kind == SCHEDULE_DRAFT)
-                        _unique(ids[kind], doc["id"], f"{item_where}.id", "the item id")
+                        add_unique(ids[kind], doc["id"], f"{item_where}.id", "the item id")
                     self.add(kind, doc["id"], doc, event_id, counter)
 
     def _item(self, raw: Any, where: str, event_id: str, draft: bool) -> dict[str, Any]:
@@ -246,7 +264,7 @@ class _Import:
         if server.get("eventId", event_id) != event_id:
             raise fail(f"{where}.eventId", f"is {server['eventId']}, but the item is listed "
                        f"in the schedule of event {event_id}", "CUSTOM")
-        created, updated = _dates(server, self.now)
+        created, updated = stored_dates(server, self.now)
         return schedule_model.item_document(server.get("id") or new_id(), event_id, item,
                                             draft=draft, created=created, updated=updated)
 
@@ -257,21 +275,21 @@ class _Import:
         names: set[str] = set()
         for index, raw in enumerate(raw_categories):
             where = f"categories[{index}]"
-            with _entry(where, "category"):
+            with export_entry(where, "category"):
                 category = check(categories_model.CREATE_SPEC, raw, where)
                 categories_model.check_rules(category, where)
                 server = check(CATEGORY_SERVER, raw, where)
             category_id = server.get("id") or new_id()
-            _unique(ids, category_id, f"{where}.id", "the category id")
-            _unique(names, category["name"].casefold(), f"{where}.name",
+            add_unique(ids, category_id, f"{where}.id", "the category id")
+            add_unique(names, category["name"].casefold(), f"{where}.name",
                     "(ignoring case) the category name")
             if "eventIds" in server:
                 assigned = server["eventIds"]
                 seen: set[str] = set()
                 for position, event_id in enumerate(assigned):
                     path = f"{where}.eventIds[{position}]"
-                    _known_event(self.events, event_id, path)
-                    _unique(seen, event_id, path, "the event")
+                    known_event(self.events, event_id, path)
+                    add_unique(seen, event_id, path, "the event")
             else:
                 assigned = [event_id for event_id, (_, raw_event) in self.raw_events.items()
                             if category_id in _event_category_ids(raw_event)]
@@ -292,14 +310,14 @@ class _Import:
             where = f"forms[{index}]"
             entry = check(FORM_ENTRY, raw, where)
             event_id = entry["eventId"]
-            _known_event(self.events, event_id, f"{where}.eventId")
+            known_event(self.events, event_id, f"{where}.eventId")
             if event_id in found:
                 raise fail(f"{where}.eventId", f"repeats the form of event {event_id}", "CUSTOM")
-            found[event_id] = _form(entry, where)
+            found[event_id] = stored_form(entry, where)
         for event_id, (event_where, raw_event) in self.raw_events.items():
             form = found.get(event_id)
             if form is None and isinstance(raw_event.get("form"), dict):
-                form = _form(raw_event["form"], f"{event_where}.form")
+                form = stored_form(raw_event["form"], f"{event_where}.form")
             self.add(FORMS, event_id, form or forms.default_form(), event_id, "forms")
 
 

@@ -12,6 +12,7 @@ can never interleave with another writer, in this process or another one sharing
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 import threading
@@ -113,7 +114,8 @@ class Txn:
             "DELETE FROM docs WHERE site=? AND kind=? AND parent=?", (site, kind, parent)
         ).rowcount
 
-    def all_documents(self) -> list[dict[str, Any]]:
+    # `list` below is the builtin: inside this class the name is the method above
+    def all_documents(self) -> builtins.list[dict[str, Any]]:
         """Every document of every site, in creation order, for a state dump."""
         rows = self._conn.execute("SELECT site, kind, id, parent, body FROM docs ORDER BY seq")
         return [{"site": r[0], "kind": r[1], "id": r[2], "parent": r[3], "body": json.loads(r[4])}
@@ -145,7 +147,7 @@ class Txn:
         rows = self._conn.execute("SELECT site_id FROM credentials WHERE api_key=?", (api_key,))
         return {r[0] for r in rows}
 
-    def credentials(self) -> list[tuple[str, str]]:
+    def credentials(self) -> builtins.list[tuple[str, str]]:
         rows = self._conn.execute("SELECT api_key, site_id FROM credentials ORDER BY rowid")
         return [(r[0], r[1]) for r in rows]
 

@@ -40,12 +40,12 @@ from typing import Any
 from .common import (
     EVENTS,
     TICKET_DEFINITIONS,
-    body_object,
     check_path_id,
+    display_order,
+    event_of,
     load,
     next_revision,
     reordered,
-    requested_fields,
     require_event,
 )
 from .errors import FailedPrecondition, stale_revision
@@ -53,7 +53,9 @@ from .event_model import render_event
 from .event_spec import REQUESTED_FIELDS as EVENT_FIELDS
 from .fields import F, Obj, Str, check, fail
 from .http import Ctx, Endpoint, aliased
+from .params import body_object, requested_fields
 from .query import QuerySpec, compile_filter, run_query
+from .scope import Scope
 from .ticket_model import (
     AVAILABLE_QUERY,
     CREATE_SPEC,
@@ -108,15 +110,8 @@ def _stamp(ctx: Ctx) -> str:
 
 
 def _load(ctx: Ctx, definition_id: str) -> dict[str, Any]:
-    return load(ctx, TICKET_DEFINITIONS, definition_id, "Ticket definition",
+    return load(ctx.scope, TICKET_DEFINITIONS, definition_id, "Ticket definition",
                 "TICKET_DEFINITION_NOT_FOUND")
-
-
-def _event_of(ctx: Ctx, definition: dict[str, Any]) -> dict[str, Any]:
-    # deleting an event deletes its definitions, so a stored definition's event always exists
-    event = ctx.txn.get(ctx.site, EVENTS, definition["eventId"])
-    assert event is not None, f"ticket definition {definition['id']} outlived its event"
-    return event
 
 
 def _save(ctx: Ctx, definition: dict[str, Any]) -> None:
@@ -125,18 +120,15 @@ def _save(ctx: Ctx, definition: dict[str, Any]) -> None:
 
 
 def _respond(ctx: Ctx, definition: dict[str, Any], fields: set[str]) -> dict[str, Any]:
-    event = _event_of(ctx, definition)
-    return {"ticketDefinition": render_definition(ctx, definition, event, fields)}
+    event = event_of(ctx.scope, definition)
+    return {"ticketDefinition": render_definition(ctx.scope, definition, event, fields)}
 
 
-def announce(ctx: Ctx, action: str, definition: dict[str, Any], event: dict[str, Any]) -> None:
+def announce(scope: Scope, action: str, definition: dict[str, Any], event: dict[str, Any]
+             ) -> None:
     """Emit a Ticket Definition webhook carrying the definition with every fieldset."""
-    shown = render_definition(ctx, definition, event, set(REQUESTED_FIELDS))
-    TICKET_DEFINITION.announce(ctx, action, definition["id"], shown)
-
-
-def _display_order(definitions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(definitions, key=lambda d: d.get("_sortIndex", 0))
+    shown = render_definition(scope, definition, event, set(REQUESTED_FIELDS))
+    TICKET_DEFINITION.announce(scope, action, definition["id"], shown)
 
 
 # --- create, read, change, delete ---------------------------------------------------------------
@@ -145,7 +137,7 @@ def _display_order(definitions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def create_ticket_definition(ctx: Ctx) -> dict[str, Any]:
     definition = check(CREATE_SPEC, body_object(ctx, WHERE), WHERE)
     fields = _fields(ctx)  # refuse a bad `fields` list before writing anything
-    event = require_event(ctx, definition["eventId"], f"{WHERE}.eventId")
+    event = require_event(ctx.scope, definition["eventId"], f"{WHERE}.eventId")
     require_ticketing(event)
     prepare_pricing(definition["pricingMethod"], event, f"{WHERE}.pricingMethod")
     check_fee_type(definition, WHERE)
@@ -171,7 +163,7 @@ def create_ticket_definition(ctx: Ctx) -> dict[str, Any]:
         _revenue="0",
     )
     _save(ctx, definition)
-    announce(ctx, "created", definition, event)
+    announce(ctx.scope, "created", definition, event)
     return _respond(ctx, definition, fields)
 
 
@@ -204,7 +196,7 @@ def update_ticket_definition(ctx: Ctx) -> dict[str, Any]:
     if sent_revision != int(stored["revision"]):
         raise stale_revision("Ticket definition", stored["id"], str(sent_revision),
                              stored["revision"])
-    event = _event_of(ctx, stored)
+    event = event_of(ctx.scope, stored)
     if "pricingMethod" in patch:
         prepare_pricing(patch["pricingMethod"], event, f"{WHERE}.pricingMethod")
     if "salePeriod" in patch:
@@ -214,21 +206,21 @@ def update_ticket_definition(ctx: Ctx) -> dict[str, Any]:
         check_fee_type(definition, WHERE)
     definition.update(revision=next_revision(stored), updatedDate=_stamp(ctx))
     _save(ctx, definition)
-    announce(ctx, "updated", definition, event)
+    announce(ctx.scope, "updated", definition, event)
     return _respond(ctx, definition, fields)
 
 
 def delete_ticket_definition(ctx: Ctx) -> dict[str, Any]:
     definition = _load(ctx, ctx.path["ticketDefinitionId"])
-    announce(ctx, "deleted", definition, _event_of(ctx, definition))
+    announce(ctx.scope, "deleted", definition, event_of(ctx.scope, definition))
     ctx.txn.delete(ctx.site, TICKET_DEFINITIONS, definition["id"])
     return {}
 
 
 def reorder_ticket_definitions(ctx: Ctx) -> dict[str, Any]:
     request = check(REORDER_SPEC, ctx.body, "")
-    event = require_event(ctx, request["eventId"])
-    ordered = _display_order(ctx.txn.list(ctx.site, TICKET_DEFINITIONS, event["id"]))
+    event = require_event(ctx.scope, request["eventId"])
+    ordered = display_order(ctx.txn.list(ctx.site, TICKET_DEFINITIONS, event["id"]))
     by_id = {d["id"]: d for d in ordered}
     order = reordered(list(by_id), request["ticketDefinitionId"], ctx.body,
                       "beforeDefinitionId", "afterDefinitionId", "ticketDefinitionId",
@@ -238,7 +230,7 @@ def reorder_ticket_definitions(ctx: Ctx) -> dict[str, Any]:
     for index, definition in enumerate(new_order):
         if ordered[index]["id"] != definition["id"]:
             definition.update(revision=next_revision(definition), updatedDate=now)
-            announce(ctx, "updated", definition, event)
+            announce(ctx.scope, "updated", definition, event)
         elif definition.get("_sortIndex") == index:
             continue
         definition["_sortIndex"] = index
@@ -259,8 +251,9 @@ def _rows(ctx: Ctx, available: bool) -> list[Row]:
         by_event.setdefault(definition["eventId"], []).append(definition)
     rows = []
     for event in events:
-        for definition in _display_order(by_event.get(event["id"], [])):
-            rows.append((render_definition(ctx, definition, event, set()), definition, event))
+        for definition in display_order(by_event.get(event["id"], [])):
+            base = render_definition(ctx.scope, definition, event, set())
+            rows.append((base, definition, event))
     return rows
 
 
@@ -274,7 +267,7 @@ def _query(ctx: Ctx, spec: QuerySpec, available: bool) -> dict[str, Any]:
     result = run_query(spec, [base for base, _, _ in rows], query, site=ctx.site,
                        cursors=ctx.state.cursors)
     found = [
-        render_definition(ctx, *by_id[base["id"]], fields) if fields else base
+        render_definition(ctx.scope, *by_id[base["id"]], fields) if fields else base
         for base in result.items
     ]
     return {"ticketDefinitions": found, spec.metadata_key: result.metadata}
@@ -317,7 +310,7 @@ def count_available_ticket_definitions(ctx: Ctx) -> dict[str, Any]:
 
 def change_currency(ctx: Ctx) -> dict[str, Any]:
     request = check(CHANGE_CURRENCY_SPEC, ctx.body, "")
-    event = require_event(ctx, request["eventId"])
+    event = require_event(ctx.scope, request["eventId"])
     require_ticketing(event)
     if event.get("_currencyLocked"):
         raise FailedPrecondition("CURRENCY_LOCKED", f"The currency of event {event['id']} is "
@@ -339,8 +332,9 @@ def change_currency(ctx: Ctx) -> dict[str, Any]:
     event["updatedDate"] = now
     ctx.txn.put(ctx.site, EVENTS, event["id"], event)
     for definition in definitions:
-        announce(ctx, "updated", definition, event)
-    EVENT.announce(ctx, "updated", event["id"], render_event(ctx, event, set(EVENT_FIELDS)))
+        announce(ctx.scope, "updated", definition, event)
+    shown = render_event(ctx.scope, event, set(EVENT_FIELDS))
+    EVENT.announce(ctx.scope, "updated", event["id"], shown)
     return {}
 
 
@@ -352,7 +346,7 @@ def bulk_delete_by_filter(ctx: Ctx) -> dict[str, Any]:
     predicate = compile_filter(TICKET_QUERY, flt)
     for base, stored, event in _rows(ctx, available=False):
         if predicate(base):
-            announce(ctx, "deleted", stored, event)
+            announce(ctx.scope, "deleted", stored, event)
             ctx.txn.delete(ctx.site, TICKET_DEFINITIONS, base["id"])
     return {}
 

@@ -46,8 +46,8 @@ from .fields import (
     Timestamp,
     fail,
 )
-from .http import Ctx
 from .query import EQ, RANGE, QField, QuerySpec, ops
+from .scope import Scope
 from .values import format_timestamp, get_path, new_id, parse_timestamp, window_phase
 
 RO = F(AnyJson(), readonly=True)
@@ -291,15 +291,15 @@ def _pricing_method(stored: dict[str, Any]) -> dict[str, Any]:
     return method
 
 
-def _event_details(ctx: Ctx, event: dict[str, Any]) -> dict[str, Any]:
-    rendered = render_event(ctx, event, {"DETAILS", "URLS"})
+def _event_details(scope: Scope, event: dict[str, Any]) -> dict[str, Any]:
+    rendered = render_event(scope, event, {"DETAILS", "URLS"})
     keys = ("title", "shortDescription", "location", "dateAndTimeSettings", "eventPageUrl",
             "status")
     return {k: rendered[k] for k in keys if k in rendered}
 
 
 def render_definition(
-    ctx: Ctx, definition: dict[str, Any], event: dict[str, Any], fields: set[str]
+    scope: Scope, definition: dict[str, Any], event: dict[str, Any], fields: set[str]
 ) -> dict[str, Any]:
     """The public TicketDefinition shape, with only the fieldsets the request asked for."""
     out: dict[str, Any] = {
@@ -317,7 +317,7 @@ def render_definition(
     out["feeType"] = definition["feeType"]
     if "salePeriod" in definition:
         out["salePeriod"] = definition["salePeriod"]
-    out["saleStatus"] = sale_status(definition, ctx.now())
+    out["saleStatus"] = sale_status(definition, scope.now())
     remaining = unsold(definition)
     if "SALES_DETAILS" in fields:
         out["salesDetails"] = {
@@ -332,7 +332,7 @@ def render_definition(
     if "extendedFields" in definition:
         out["extendedFields"] = definition["extendedFields"]
     if "EVENT_DETAILS" in fields:
-        out["eventDetails"] = _event_details(ctx, event)
+        out["eventDetails"] = _event_details(scope, event)
     return out
 
 

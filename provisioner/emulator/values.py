@@ -1,4 +1,5 @@
-"""Wire value helpers: GUIDs, ISO-8601 timestamps, decimal money strings, field masks.
+"""Wire value helpers: GUIDs, ISO-8601 timestamps, decimal money strings, field masks and
+dotted paths into JSON objects.
 
 Wix sends timestamps as ISO-8601 strings and answers in the form JavaScript's
 `Date.toISOString()` produces (`2026-09-15T19:00:00.000Z`); the emulator stores and returns that
@@ -7,6 +8,7 @@ one form, so a value written in any accepted form reads back identically every t
 
 from __future__ import annotations
 
+import copy
 import re
 import uuid
 from datetime import UTC, datetime
@@ -32,8 +34,9 @@ def is_guid(value: Any) -> bool:
     return isinstance(value, str) and bool(GUID_RE.match(value))
 
 
-def parse_timestamp(value: str) -> datetime | None:
-    """An aware UTC datetime from an ISO-8601 string with `Z` or an offset; None if unreadable."""
+def parse_timestamp(value: str | None) -> datetime | None:
+    """An aware UTC datetime from an ISO-8601 string with `Z` or an offset; None if absent or
+    unreadable."""
     if not isinstance(value, str) or "T" not in value:
         return None
     try:
@@ -113,3 +116,13 @@ def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
         current.pop(parts[-1], None)
     else:
         current[parts[-1]] = value
+
+
+def deep_merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
+    """Merge `patch` into `target`: an object merges into an object key by key, any other value
+    (a copy of it) replaces what `target` holds."""
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            deep_merge(target[key], value)
+        else:
+            target[key] = copy.deepcopy(value)

@@ -1,5 +1,5 @@
 """Webhook lanes: one receiver URL's deliveries waiting to be posted. A `Delivery` is one
-message on its way to one URL (what the delivery log shows), a `_Lane` holds a URL's deliveries
+message on its way to one URL (what the delivery log shows), a `Lane` holds a URL's deliveries
 until they are due and starts the threads that post them, and `RetryPolicy` says how many
 attempts a delivery gets and how long it waits between them. webhooks.py's hub posts them and
 decides what a retry is.
@@ -59,7 +59,7 @@ class Delivery:
         }
 
 
-class _Lane:
+class Lane:
     """One receiver URL's deliveries: a queue whose items come out once due (retries wait
     there, holding no thread) and the threads that post them, started on first use."""
 
@@ -72,7 +72,7 @@ class _Lane:
         self._closed = False
         self.threads: list[threading.Thread] = []
 
-    def put(self, delivery: Delivery, due: float, work: Callable[[_Lane], None]) -> bool:
+    def put(self, delivery: Delivery, due: float, work: Callable[[Lane], None]) -> bool:
         """Queue `delivery` for `due` (a monotonic time); False once the lane is closed."""
         with self._ready:
             if self._closed:

@@ -52,7 +52,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from .http import Ctx, Notice
+from .scope import Notice, Scope
 from .values import stable_id
 
 ALGORITHM = "RS256"
@@ -81,10 +81,11 @@ class WebhookTopic:
     def event_type(self, action: str) -> str:
         return f"{self.entity_fqdn}_{action}"
 
-    def announce(self, ctx: Ctx, action: str, entity_id: str, entity: dict[str, Any]) -> None:
+    def announce(self, scope: Scope, action: str, entity_id: str, entity: dict[str, Any]
+                 ) -> None:
         """Emit the `action` webhook (created, updated, deleted, published...) once the
-        request commits."""
-        ctx.notify(self.event_type(action), self.entity_fqdn, action, entity_id, entity)
+        scope's transaction commits."""
+        scope.notify(self.event_type(action), self.entity_fqdn, action, entity_id, entity)
 
 
 POLICY = WebhookTopic("wix.events.v2.policy")

@@ -38,9 +38,10 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .errors import BadRequest, NotFound
-from .http import Ctx, EmulatorState, Endpoint, Notice
+from .http import Ctx, EmulatorState, Endpoint
+from .scope import Notice
 from .values import format_timestamp, utc_now
-from .webhook_lanes import Delivery, RetryPolicy, _Lane
+from .webhook_lanes import Delivery, Lane, RetryPolicy
 from .webhook_payloads import ALGORITHM, Message, envelope, new_private_key, public_key_pem, sign
 
 # the API modules import their topics from here
@@ -107,7 +108,7 @@ class WebhookHub:
         self._key_lock = threading.Lock()  # making a key takes ~0.1 s: never under `_lock`
         self._workers_per_url = workers_per_url
         self._lock = threading.Lock()
-        self._lanes: dict[str, _Lane] = {}  # by URL, in registration order
+        self._lanes: dict[str, Lane] = {}  # by URL, in registration order
         self._log: deque[Delivery] = deque(maxlen=KEEP)
         self._closed = False
 
@@ -126,7 +127,7 @@ class WebhookHub:
         url = check_url(url)
         with self._lock:
             if url not in self._lanes and not self._closed:
-                self._lanes[url] = _Lane(url, self._workers_per_url)
+                self._lanes[url] = Lane(url, self._workers_per_url)
 
     def unregister(self, url: str) -> bool:
         """Forget `url` and drop its pending deliveries; False if it was not registered.
@@ -188,7 +189,7 @@ class WebhookHub:
 
     # delivery threads
 
-    def _work(self, lane: _Lane) -> None:
+    def _work(self, lane: Lane) -> None:
         # trust_env=False: no proxy from the environment may carry a delivery off this machine
         with httpx.Client(trust_env=False, follow_redirects=False) as client:
             while (delivery := lane.take()) is not None:
@@ -198,7 +199,7 @@ class WebhookHub:
                     log.exception("webhook delivery to %s failed unexpectedly", lane.url)
                     self._finish(delivery, "failed")
 
-    def _attempt(self, client: httpx.Client, lane: _Lane, delivery: Delivery) -> None:
+    def _attempt(self, client: httpx.Client, lane: Lane, delivery: Delivery) -> None:
         retry = self.retry
         status, error = None, None
         try:
@@ -274,7 +275,7 @@ def list_webhooks(ctx: Ctx) -> dict[str, Any]:
 
 def register_webhook(ctx: Ctx) -> dict[str, Any]:
     hub = hub_of(ctx)
-    hub.register(ctx.body.get("url"))
+    hub.register(check_url(ctx.body.get("url")))
     return {"urls": hub.urls()}
 
 

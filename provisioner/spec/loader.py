@@ -11,12 +11,10 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any
 
 from .problems import Problem, sort_problems
 from .rules import check_spec
 from .schema import check_document
-from .shapes import items, mapping
 from .source import Document, parse_document
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -40,23 +38,6 @@ class LoadResult:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-    def counts(self) -> dict[str, int]:
-        """How many objects of each kind the spec describes (for summaries)."""
-        totals = dict.fromkeys(
-            ("files", "categories", "events", "tickets", "scheduleItems", "policies",
-             "formControls"), 0)
-        totals["files"] = len(self.files)
-        for doc in self.documents:
-            data = mapping(doc.data)
-            totals["categories"] += len(items(data.get("categories")))
-            for _, event in items(data.get("events")):
-                totals["events"] += 1
-                totals["tickets"] += len(items(event.get("tickets")))
-                totals["scheduleItems"] += len(items(mapping(event.get("schedule")).get("items")))
-                totals["policies"] += len(items(event.get("policies")))
-                totals["formControls"] += len(items(mapping(event.get("form")).get("controls")))
-        return totals
 
 
 def _file_problem(file: str, message: str, rule: str = "file") -> Problem:
@@ -152,14 +133,3 @@ def load(paths: Sequence[str]) -> LoadResult:
     result.files = files  # unreadable files count too: they are part of what was checked
     result.problems = sort_problems([*problems, *result.problems])
     return result
-
-
-def summary(result: LoadResult) -> dict[str, Any]:
-    """The machine-readable outcome, as `validate --json` prints it."""
-    return {
-        "valid": result.ok,
-        "errors": len(result.errors),
-        "warnings": len(result.warnings),
-        "counts": result.counts(),
-        "problems": [problem.to_json() for problem in result.problems],
-    }

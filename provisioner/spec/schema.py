@@ -81,7 +81,7 @@ def validator() -> Draft202012Validator:
             yield ValidationError(f"{instance!r} does not match {regex!r}")
 
     ecma = validators.extend(Draft202012Validator, {"pattern": pattern})
-    return ecma(load_schema())  # type: ignore[no-any-return]
+    return ecma(load_schema())
 
 
 @functools.cache

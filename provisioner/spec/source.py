@@ -234,6 +234,7 @@ class _Builder:
                 if not isinstance(source, dict):
                     raise self.fail(mark, "a merge key (<<) takes a mapping or a list of "
                                     "mappings", frame.path or ())
+                assert isinstance(frame.value, dict), "merge keys belong to a mapping"
                 for key, item in source.items():
                     frame.value.setdefault(key, item)
 
@@ -279,7 +280,7 @@ def _syntax_problem(file: str, text: str, error: yaml.YAMLError) -> Problem:
     context = getattr(error, "context", None)
     message = f"YAML syntax error: {problem}"
     if context and getattr(error, "context_mark", None) is not None:
-        cm = error.context_mark  # type: ignore[attr-defined]
+        cm = error.context_mark
         message += f" ({context} at line {cm.line + 1}, column {cm.column + 1})"
     advice = next((tip for start, tip in _SYNTAX_ADVICE.items() if problem.startswith(start)),
                   None)

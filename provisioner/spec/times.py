@@ -42,6 +42,13 @@ class Instant:
 
 
 @functools.cache
+def instant(text: str) -> str:
+    """An RFC 3339 time as UTC with milliseconds, `2025-06-15T16:00:00.000Z`: one spelling
+    for one moment, so times compare as instants."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
 def zone(name: str) -> ZoneInfo | None:
     """The IANA zone called `name`, or None when there is no such zone."""
     if not name or name != name.strip():

@@ -23,14 +23,15 @@ from typing import Any
 import httpx
 import pytest
 
-from provisioner.apply import APPLIED, CONFLICT, Report, execute
-from provisioner.client import WixClient
-from provisioner.desired import desired_state
-from provisioner.live import live_state
+from provisioner.apply.executor import execute
+from provisioner.apply.report import Report, Status
+from provisioner.client.http import WixClient
+from provisioner.client.target import Target
 from provisioner.model import Plan
-from provisioner.plan import build_plan
+from provisioner.plan.build import build_plan
+from provisioner.plan.desired import desired_state
+from provisioner.plan.live import live_state
 from provisioner.spec.loader import load
-from provisioner.target import Target
 from tests.conftest import FakeClock, Server
 from tests.plan.seed import ok, seed
 from tests.plan.test_scenarios import SCENARIOS, run_plan
@@ -83,7 +84,7 @@ def other_site(server: Server, api: httpx.Client) -> Iterator[httpx.Client]:
 
 def test_stale_saved_plan_is_refused(server: Server, api: httpx.Client, clock: FakeClock,
                                      tmp_path: Path) -> None:
-    seed(api, BASE / "live.yaml")
+    seed(api, BASE / "live.seed.json")
     out = tmp_path / "plan.json"
     plan = saved_plan(server, api, BASE / "spec.yaml", out)
     assert [a["address"] for a in plan["actions"]] == [GA]
@@ -101,7 +102,7 @@ def test_stale_saved_plan_is_refused(server: Server, api: httpx.Client, clock: F
 
 def test_fresh_saved_plan_applies(server: Server, api: httpx.Client, clock: FakeClock,
                                   tmp_path: Path) -> None:
-    seed(api, BASE / "live.yaml")
+    seed(api, BASE / "live.seed.json")
     out = tmp_path / "plan.json"
     saved_plan(server, api, BASE / "spec.yaml", out)
 
@@ -129,7 +130,7 @@ def test_plan_for_another_target_is_refused(server: Server, api: httpx.Client,
 def test_ticket_that_sold_after_the_plan_is_not_deleted_without_the_flag(
         server: Server, api: httpx.Client, clock: FakeClock, tmp_path: Path) -> None:
     folder = SCENARIOS / "remove-sold-ticket"
-    seed(api, folder / "live.yaml")
+    seed(api, folder / "live.seed.json")
     out = tmp_path / "plan.json"
     plan = saved_plan(server, api, folder / "spec.yaml", out)
     assert [(a["action"], a["marks"]) for a in plan["actions"]] == [("delete", [])]
@@ -186,7 +187,7 @@ def desired_for(tmp_path: Path) -> Any:
 
 def test_update_over_an_outside_edit_is_a_conflict(server: Server, api: httpx.Client,
                                                    clock: FakeClock, tmp_path: Path) -> None:
-    seed(api, BASE / "live.yaml")
+    seed(api, BASE / "live.seed.json")
     desired = desired_for(tmp_path)
     target = Target("url", server.base_url, api.api_key, api.site_id)  # type: ignore[attr-defined]
 
@@ -206,10 +207,10 @@ def test_update_over_an_outside_edit_is_a_conflict(server: Server, api: httpx.Cl
 
     report = asyncio.run(applied())
     status = {o.action.address: o.status for o in report.outcomes}
-    assert status == {EARLY: CONFLICT, GA: APPLIED,
-                      "event[devcon-2025].ticket[Student]": APPLIED}
+    assert status == {EARLY: Status.CONFLICT, GA: Status.APPLIED,
+                      "event[devcon-2025].ticket[Student]": Status.APPLIED}
     assert not report.ok
-    conflict = next(o for o in report.outcomes if o.status == CONFLICT)
+    conflict = next(o for o in report.outcomes if o.status == Status.CONFLICT)
     assert "nothing was overwritten" in conflict.detail
     now = tickets(api)
     assert now["Early Bird"]["description"] == "Edited in the dashboard."
@@ -223,7 +224,7 @@ def test_update_over_an_outside_edit_is_a_conflict(server: Server, api: httpx.Cl
 
 def test_without_terminal_or_auto_approve_nothing_is_written(
         server: Server, api: httpx.Client, clock: FakeClock) -> None:
-    seed(api, BASE / "live.yaml")
+    seed(api, BASE / "live.seed.json")
     mark = log_mark(api)
     done = run_cli(api, "apply", BASE / "spec.yaml", "--target", server.base_url,
                    stdin="yes\n")  # a piped "yes" is not a confirmation

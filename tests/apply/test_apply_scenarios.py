@@ -36,8 +36,8 @@ ALLOW_ALL = ("--auto-approve", "--json", "--allow-delete-sold", "--allow-cancel"
 
 
 def prepare(api: httpx.Client, folder: Path) -> dict[str, str]:
-    """Seed `live.yaml` and make the outside edits, as the plan scenario does."""
-    live = folder / "live.yaml"
+    """Seed `live.seed.json` and make the outside edits, as the plan scenario does."""
+    live = folder / "live.seed.json"
     events = seed(api, live) if live.exists() else {}
     apply_edits(api, events, folder / "edits.json")
     return events

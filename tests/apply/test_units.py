@@ -20,16 +20,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provisioner.apply import moves
-from provisioner.client import WixClient
-from provisioner.desired import desired_state
-from provisioner.graph import dependencies, depth
-from provisioner.live import live_state
-from provisioner.model import Action, ResourceKey
-from provisioner.plan import build_plan
-from provisioner.ratelimit import RateLimiter
+from provisioner.apply.graph import dependencies, depth
+from provisioner.apply.moves import moves
+from provisioner.client.errors import ProvisionerError
+from provisioner.client.http import WixClient
+from provisioner.client.ratelimit import RateLimiter
+from provisioner.client.target import Target
+from provisioner.model import Action, ResourceKey, Verb
+from provisioner.plan.build import build_plan
+from provisioner.plan.desired import desired_state
+from provisioner.plan.live import live_state
 from provisioner.spec.loader import load
-from provisioner.target import Target
 from tests.conftest import Server
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "devcon2025.yaml"
@@ -87,7 +88,7 @@ def test_moves_examples() -> None:
 
 
 def act(verb: str, kind: str, event: str, name: str, **extra: object) -> Action:
-    return Action(verb, ResourceKey(kind, event, name), **extra)  # type: ignore[arg-type]
+    return Action(Verb(verb), ResourceKey(kind, event, name), **extra)  # type: ignore[arg-type]
 
 
 PLAN = [
@@ -142,10 +143,31 @@ def test_draft_publish_waits_for_its_items(deps: list[set[int]]) -> None:
 
 
 def test_event_publish_waits_for_everything_of_its_event(deps: list[set[int]]) -> None:
-    assert deps[11] == {1, 3, 4, 5, 6, 7, 8, 9, 10}  # not 13: it comes after the publish
+    # 13 too, though the plan lists it after the publish: the rules do not depend on the
+    # order the plan was sorted in
+    assert deps[11] == {1, 3, 4, 5, 6, 7, 8, 9, 10, 13}
     assert not any(i in deps[12] for i in range(3, 12)), "b waits for nothing of a"
     # the longest chain: event a, the policy delete, the create, the reorder, the publish
     assert depth(deps) == 5
+
+
+def test_the_rules_do_not_depend_on_the_plan_order() -> None:
+    """Reversed, the plan has the same edges, but for the chain of creates in an ordered
+    collection, which keeps the plan's order by design (the API places them by arrival)."""
+    backwards = list(reversed(PLAN))
+    last = len(PLAN) - 1
+    reversed_deps = dependencies(backwards)
+    edges = {(w, d) for w, waits in enumerate(dependencies(PLAN)) for d in waits}
+    mirrored = {(last - w, last - d) for w, waits in enumerate(reversed_deps) for d in waits}
+    assert edges - mirrored == {(4, 3)}  # T2 after T1 ...
+    assert mirrored - edges == {(3, 4)}  # ... becomes T1 after T2
+
+
+def test_a_plan_whose_actions_wait_in_a_circle_is_refused() -> None:
+    two_publishes = [act("create", "event", "", "a"), act("publish", "event", "", "a"),
+                     act("cancel", "event", "", "a")]
+    with pytest.raises(ProvisionerError, match="wait for each other in a circle"):
+        dependencies(two_publishes)
 
 
 def test_depth_of_a_chain_and_of_nothing() -> None:

@@ -19,18 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from provisioner.client import (
-    DEFAULT_WIX_URL,
-    RetryPolicy,
-    Target,
-    WixClient,
-    is_read_call,
-    parse_retry_after,
-    path_template,
-    resolve_target,
-)
-from provisioner.emulator import create_app
-from provisioner.errors import (
+from provisioner.client.errors import (
     VALIDATION_ERROR,
     ApiError,
     BadRequest,
@@ -47,6 +36,15 @@ from provisioner.errors import (
     UnexpectedResponse,
     parse_error,
 )
+from provisioner.client.http import (
+    RetryPolicy,
+    WixClient,
+    is_read_call,
+    parse_retry_after,
+    path_template,
+)
+from provisioner.client.target import DEFAULT_WIX_URL, Target, resolve_target
+from provisioner.emulator import create_app
 from tests.conftest import Server, running
 from tests.emulator.helpers import event_body
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.client import WixClient
-from provisioner.errors import NotFound, ProvisionerError
-from provisioner.sandbox import open_sandbox
+from provisioner.client.errors import NotFound, ProvisionerError
+from provisioner.client.http import WixClient
+from provisioner.client.sandbox import open_sandbox
 
 from ..emulator.helpers import event_body
 

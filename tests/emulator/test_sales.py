@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from provisioner.emulator.http import Notice
 from provisioner.emulator.sales import ORDER_CONFIRMED_ACTION
+from provisioner.emulator.scope import Notice
 from tests.emulator.helpers import assert_error, create_event, violations
 
 ORDERS = "/_emulator/sales/orders"

@@ -23,7 +23,7 @@ import pytest
 
 from provisioner.emulator import control, create_app
 from provisioner.emulator.errors import BadRequest
-from provisioner.emulator.http import Notice
+from provisioner.emulator.scope import Notice
 from provisioner.emulator.webhooks import (
     CONTROL_ENDPOINTS,
     PREFIX,

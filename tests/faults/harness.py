@@ -31,18 +31,19 @@ from typing import Any
 import httpx
 import yaml
 
-from provisioner.apply import APPLIED, execute
-from provisioner.client import RetryPolicy, WixClient
-from provisioner.desired import desired_state
+from provisioner.apply.executor import execute
+from provisioner.apply.report import Status
+from provisioner.client.errors import ProvisionerError
+from provisioner.client.http import RetryPolicy, WixClient
+from provisioner.client.target import Target
 from provisioner.emulator import create_app
 from provisioner.emulator.faults import FaultInjector
 from provisioner.emulator.store import Store
-from provisioner.errors import ProvisionerError
-from provisioner.live import live_state
 from provisioner.model import State
-from provisioner.plan import build_plan
+from provisioner.plan.build import build_plan
+from provisioner.plan.desired import desired_state
+from provisioner.plan.live import live_state
 from provisioner.spec.loader import load
-from provisioner.target import Target
 from tests.conftest import grant_new_site, running
 from tests.plan.seed import seed
 
@@ -248,7 +249,7 @@ async def _apply_once(client: WixClient, desired: State, record: RunRecord,
         return {"raised": 1}
     record.found_after_lost += sum(1 for o in report.outcomes if "lost" in o.detail)
     record.failures += [f"{o.action.address} {o.action.verb}: {o.status}: {o.detail}"
-                        for o in report.outcomes if o.status != APPLIED]
+                        for o in report.outcomes if o.status != Status.APPLIED]
     return report.counts()
 
 
@@ -256,7 +257,7 @@ async def _apply_with_one_rerun(target: Target, desired: State, record: RunRecor
                                 squeeze: Callable[[], None]) -> None:
     async with WixClient(target, retry=FAST_RETRIES) as client:
         record.first = await _apply_once(client, desired, record, squeeze)
-        if record.first.get(APPLIED, 0) != sum(record.first.values()):
+        if record.first.get(Status.APPLIED, 0) != sum(record.first.values()):
             record.rerun = await _apply_once(client, desired, record, squeeze)
         record.calls = sum(client.calls.values())
         record.retries = sum(client.retries.values())
@@ -280,9 +281,9 @@ def run(server: FaultServer, scenario: str, seed_no: int, faults: Faults, folder
     with server.api(key, site) as api:
         spec = EXAMPLE
         if scenario == "change":
-            seed(api, EXAMPLE)
+            seed(api, EXAMPLE.with_name("devcon2025.seed.json"))
             spec = changed_spec(folder)
-        other = seed(api, unmanaged_path)["unmanaged-meetup"]
+        other = seed(api, Path(__file__).with_name("unmanaged.seed.json"))["unmanaged-meetup"]
         managed = [c for c in server.export(site)["categories"]
                    if c["name"] == "Technology Conferences"]
         if managed:  # an unmanaged member of a managed category

@@ -20,11 +20,12 @@ import httpx
 import pytest
 import yaml
 
-from provisioner.apply import APPLIED, Report, execute
-from provisioner.client import WixClient
-from provisioner.live import live_state
-from provisioner.plan import build_plan
-from provisioner.target import Target
+from provisioner.apply.executor import execute
+from provisioner.apply.report import Report, Status
+from provisioner.client.http import WixClient
+from provisioner.client.target import Target
+from provisioner.plan.build import build_plan
+from provisioner.plan.live import live_state
 from tests.faults.harness import (
     EXAMPLE,
     FAST_RETRIES,
@@ -72,7 +73,7 @@ def test_the_checks_see_a_duplicate_and_a_touched_unmanaged_event(faulty: FaultS
     """The checks the fault runs rely on do find what they look for."""
     key, site = faulty.new_site()
     with faulty.api(key, site) as api:
-        event_id = seed(api, EXAMPLE)["devcon-2025"]
+        event_id = seed(api, EXAMPLE.with_name("devcon2025.seed.json"))["devcon-2025"]
         before = faulty.export(site)
         assert duplicates(before) == []
         lunch = next(i for s in before["schedule"] for i in s["items"] if i["name"] == "Lunch")
@@ -98,7 +99,7 @@ def test_an_update_whose_every_answer_is_lost_is_checked_before_it_is_called_fai
         faulty: FaultServer, tmp_path: Path) -> None:
     key, site = faulty.new_site()
     with faulty.api(key, site) as api:
-        seed(api, EXAMPLE)
+        seed(api, EXAMPLE.with_name("devcon2025.seed.json"))
     spec = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     spec["events"][0]["title"] = "DevCon 2025 (renamed)"
     path = tmp_path / "renamed.yaml"
@@ -123,4 +124,4 @@ def test_an_update_whose_every_answer_is_lost_is_checked_before_it_is_called_fai
     events = faulty.export(site)["events"]
     assert [e["title"] for e in events] == ["DevCon 2025 (renamed)"]  # it landed
     outcome = report.outcomes[0]
-    assert outcome.status == APPLIED, f"{outcome.status}: {outcome.detail}"
+    assert outcome.status == Status.APPLIED, f"{outcome.status}: {outcome.detail}"

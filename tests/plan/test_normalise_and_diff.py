@@ -4,11 +4,11 @@ back in the spec's shape (`form_controls`), pairing and field changes (`diff`)."
 from __future__ import annotations
 
 from provisioner import kinds
-from provisioner.desired import shaped
-from provisioner.diff import field_changes, match
-from provisioner.form_controls import spec_view
+from provisioner.kinds.form_controls import spec_view
 from provisioner.model import Change, Resource, ResourceKey
-from provisioner.normalise import decimal_text, instant, schema_def, shape
+from provisioner.plan.desired import shaped
+from provisioner.plan.diff import field_changes, match
+from provisioner.plan.normalise import decimal_text, instant, schema_def, shape
 from provisioner.spec.richtext import to_rich
 
 

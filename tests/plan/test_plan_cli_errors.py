@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from provisioner.client import RetryPolicy
+from provisioner.client.http import RetryPolicy
 from provisioner.emulator import create_app
 from provisioner.emulator.faults import Decision, FaultSettings
 from tests.conftest import running

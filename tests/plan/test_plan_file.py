@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from provisioner.errors import ProvisionerError
-from provisioner.plan import plan_from_json, plan_to_json
+from provisioner.client.errors import ProvisionerError
+from provisioner.plan.planfile import plan_from_json, plan_to_json
 from tests.conftest import Server
 
 from .seed import seed
@@ -23,7 +23,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "devcon2025.yaml"
 
 def test_saved_plan_fingerprints_what_it_touches(server: Server, api: httpx.Client,
                                                  tmp_path: Path) -> None:
-    seed(api, EXAMPLE)
+    seed(api, EXAMPLE.with_name("devcon2025.seed.json"))
     spec = tmp_path / "spec.yaml"
     text = EXAMPLE.read_text(encoding="utf-8")
     spec.write_text(text.replace('fixedPrice: "499.00"', 'fixedPrice: "450.00"')

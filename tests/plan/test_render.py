@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from provisioner import render, render_markdown
-from provisioner.desired import desired_state
+from provisioner.cli import render, render_markdown
 from provisioner.model import Action, Change, Plan, ResourceKey, State
-from provisioner.plan import build_plan, plan_from_json, plan_to_json
+from provisioner.plan.build import build_plan
+from provisioner.plan.desired import desired_state
+from provisioner.plan.planfile import plan_from_json, plan_to_json
 from provisioner.spec.loader import load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,7 +167,7 @@ def test_control_characters_in_names_and_values_are_escaped() -> None:
     plan = Plan("t", (Action("update", K("ticket", "gala", "Bad\x1b[31mName"),
                              (Change("description", "a\nb", "c\x9bd"),), id="t"),),
                 problems=("event[x]: \x1b]0;title\x07",))
-    for text in (render.human(plan), render.markdown(plan)):
+    for text in (render.human(plan), render_markdown.markdown(plan)):
         assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text
     assert '~ ticket definition "Bad\\u001b[31mName"' in render.human(plan)
     assert 'description: "a\\nb" → "c\\u009bd"' in render.human(plan)
@@ -175,7 +176,7 @@ def test_control_characters_in_names_and_values_are_escaped() -> None:
 def test_rendering_is_deterministic(devcon: Plan) -> None:
     for plan in (every_verb(), devcon):
         assert render.human(plan, color=True) == render.human(plan, color=True)
-        assert render.markdown(plan) == render.markdown(plan)
+        assert render_markdown.markdown(plan) == render_markdown.markdown(plan)
         assert render.json_text(plan) == render.json_text(plan)
 
 
@@ -266,7 +267,7 @@ def test_the_schema_rejects_what_the_format_does_not_allow() -> None:
 
 def test_markdown_puts_summary_counts_and_warnings_above_the_details() -> None:
     plan = with_problems(every_verb(), "event[gala]: registration.initialType cannot change")
-    text = render.markdown(plan)
+    text = render_markdown.markdown(plan)
     first, second = text.splitlines()[:2]
     assert first == f"**{render.summary_line(plan).splitlines()[0]}**"
     assert second == "**1 problem: this plan cannot be applied until the spec changes.**"
@@ -289,13 +290,13 @@ def test_markdown_puts_summary_counts_and_warnings_above_the_details() -> None:
 
 
 def test_markdown_without_changes() -> None:
-    text = render.markdown(Plan("Target: test", ()))
+    text = render_markdown.markdown(Plan("Target: test", ()))
     assert text.startswith("**No changes. The site matches the spec.**")
     assert "<details>" not in text and "⚠️" not in text
 
 
 def test_markdown_of_the_real_plan(devcon: Plan) -> None:
-    text = render.markdown(devcon)
+    text = render_markdown.markdown(devcon)
     assert text.startswith(f"**{render.summary_line(devcon)}**\n")
     assert '**Irreversible:** `publish event "devcon-2025"`' in text
     assert "+ create ticket definition \"Early Bird\"\n+     name = \"Early Bird\"\n" in text
@@ -326,7 +327,7 @@ def test_a_huge_plan_stays_under_the_comment_limit_and_keeps_the_warnings() -> N
     plan = _big_plan(5000, 2000)
     full = render.human(plan)
     assert len(full) > 500_000
-    text = render.markdown(plan)
+    text = render_markdown.markdown(plan)
     assert len(text) < 65_536 and len(text.encode("utf-8")) < 65_536
     assert text.startswith(f"**{render.summary_line(plan).splitlines()[0]}**")
     assert "**1 problem: this plan cannot be applied until the spec changes.**" in text
@@ -343,17 +344,17 @@ def test_a_huge_plan_stays_under_the_comment_limit_and_keeps_the_warnings() -> N
     assert int(note.group(1)) == len(plan.actions) - shown
     assert text.count("<details>") == text.count("</details>")
     assert text.count("```diff") * 2 == text.count("```")
-    assert render.markdown(plan) == text
+    assert render_markdown.markdown(plan) == text
 
 
 def test_a_large_plan_first_drops_the_field_lines_of_creates(
         monkeypatch: pytest.MonkeyPatch) -> None:
     plan = _big_plan(450, 200)
-    text = render.markdown(plan)
+    text = render_markdown.markdown(plan)
     assert len(text) < 65_536
     with monkeypatch.context() as patched:
         patched.setattr(render_markdown, "BUDGET", 10**9)
-        unlimited = render.markdown(plan)
+        unlimited = render_markdown.markdown(plan)
     assert len(unlimited) > render_markdown.BUDGET and "+     name = " in unlimited
     assert "more actions not shown" not in text
     assert "+     " not in text  # creates' fields went
@@ -366,7 +367,7 @@ def test_thousands_of_warnings_are_capped_too() -> None:
         Action("delete", K("ticket", "gala", f"Ticket {i:05d} " + "n" * 300), id=f"t{i}",
                marks=("risky",), note=f"{i} sold") for i in range(1, 5001)),
         problems=tuple(f"problem {i}: " + "p" * 1000 for i in range(10)))
-    text = render.markdown(plan)
+    text = render_markdown.markdown(plan)
     assert len(text.encode("utf-8")) < 65_536
     assert text.startswith("**Plan: 0 to create, 0 to update, 5000 to delete.**")
     assert "**Problem:** problem 0: ppp" in text

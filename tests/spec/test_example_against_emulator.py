@@ -1,6 +1,7 @@
 """The spec never accepts what the API would refuse: every object of the DevCon example, turned
-into request bodies by `provisioner.spec.wire`, is accepted by the emulator, and reads back with
-the times, prices, order and texts the spec means."""
+into request bodies by the kinds table's `spec_body` hooks (`provisioner.kinds.bodies`), is
+accepted by the emulator, and reads back with the times, prices, order and texts the spec
+means."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 
 import httpx
 
-from provisioner.spec import wire
+from provisioner import kinds
+from provisioner.kinds import bodies
 from provisioner.spec.loader import load
 from provisioner.spec.richtext import to_plain
 
@@ -28,23 +30,24 @@ def test_every_object_of_the_example_is_accepted_and_reads_back(api: httpx.Clien
     event = spec["events"][0]
 
     created = ok(api.post("/events/v3/events", json={
-        "event": wire.event_body(event), "draft": wire.event_state(event) == "DRAFT"}))["event"]
+        "event": kinds.EVENT.spec_body(event, event),
+        "draft": bodies.event_state(event) == "DRAFT"}))["event"]
     event_id = created["id"]
     for ticket in event["tickets"]:
         ok(api.post("/events/v3/ticket-definitions", json={
-            "ticketDefinition": {**wire.ticket_body(ticket, event), "eventId": event_id}}))
+            "ticketDefinition": {**kinds.TICKET.spec_body(ticket, event), "eventId": event_id}}))
     for item in event["schedule"]["items"]:
         ok(api.post("/events/v1/schedule/draft", json={
-            "eventId": event_id, "item": wire.schedule_item_body(item, event)}))
+            "eventId": event_id, "item": kinds.SCHEDULE_ITEM.spec_body(item, event)}))
     ok(api.post("/events/v1/schedule/publish", json={"eventId": event_id}))
     for policy in event["policies"]:
         ok(api.post("/events/v2/policies", json={
-            "policy": {**wire.policy_body(policy), "eventId": event_id}}))
+            "policy": {**kinds.POLICY.spec_body(policy, event), "eventId": event_id}}))
     for control in event["form"]["controls"]:
         ok(api.post(f"/events/v1/events/{event_id}/form/control",
-                    json=wire.control_body(control)))
+                    json=kinds.FORM_CONTROL.spec_body(control, event)))
     category = ok(api.post("/events/v1/categories", json={
-        "category": wire.category_body(spec["categories"][0])}))["category"]
+        "category": kinds.CATEGORY.spec_body(spec["categories"][0], {})}))["category"]
     ok(api.post(f"/events/v1/categories/{category['id']}/events", json={"eventId": [event_id]}))
 
     live = ok(api.get(f"/events/v3/events/{event_id}",
@@ -97,7 +100,7 @@ def test_a_derived_slug_is_the_one_the_api_derives(api: httpx.Client) -> None:
                  "dateAndTimeSettings": {"timeZoneId": "Europe/Paris",
                                          "startDate": "2030-01-10T10:00",
                                          "endDate": "2030-01-10T12:00"}}
-        body = wire.event_body(event)
+        body = kinds.EVENT.spec_body(event, event)
         del body["seoSettings"]  # let the API derive it
         created = ok(api.post("/events/v3/events", json={"event": body, "draft": True}))
         assert created["event"]["slug"] == slug_from_title(title)

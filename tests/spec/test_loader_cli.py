@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from provisioner.cli.commands import validate_summary as summary
 from provisioner.spec.loader import (
     MAX_FILE_BYTES,
     collect_files,
     load,
     load_texts,
     read_text,
-    summary,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,7 +121,7 @@ def test_the_same_file_twice_is_read_once(tmp_path: Path) -> None:
     assert files == [str(spec), str(other)]
     result = load([str(spec), str(spec)])
     assert result.ok
-    assert result.counts()["files"] == 1
+    assert len(result.files) == 1
 
 
 def test_a_file_with_another_extension_named_explicitly_is_read(tmp_path: Path) -> None:
@@ -130,7 +130,7 @@ def test_a_file_with_another_extension_named_explicitly_is_read(tmp_path: Path) 
     assert (files, problems) == ([str(spec)], [])
     result = load([str(spec)])
     assert result.ok
-    assert result.counts()["categories"] == 2
+    assert summary(result)["counts"]["categories"] == 2
 
 
 # --- read_text ----------------------------------------------------------------------------------
@@ -220,9 +220,9 @@ def test_categories_in_one_file_events_in_another(tmp_path: Path) -> None:
     result = load([str(tmp_path)])
     assert result.problems == []
     assert result.ok
-    assert result.counts()["files"] == 2
-    assert result.counts()["events"] == 1
-    assert result.counts()["categories"] == 2
+    assert summary(result)["counts"] == {"files": 2, "categories": 2, "events": 1,
+                                         "tickets": 0, "scheduleItems": 0, "policies": 0,
+                                         "formControls": 0}
 
 
 def test_the_order_of_files_does_not_matter_for_categories() -> None:
@@ -350,8 +350,8 @@ def no_traceback(run: subprocess.CompletedProcess[str]) -> None:
 def test_cli_validates_the_example() -> None:
     run = validate("examples/devcon2025.yaml")
     assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout == ("Valid: 1 file, 1 event, 3 tickets, 15 schedule items, 3 policies, "
-                          "2 form controls, 1 category; 0 warnings.\n")
+    assert run.stdout == ("Valid: 1 file, 1 category, 1 event, 3 ticket definitions, "
+                          "3 policies, 15 schedule items, 2 form controls; 0 warnings.\n")
     assert run.stderr == ""
 
 
@@ -381,7 +381,7 @@ def test_cli_folder(tmp_path: Path) -> None:
     write(tmp_path / "events" / "fair.yml", event("fair", categories="[Music]"))
     run = validate(str(tmp_path))
     assert run.returncode == 0, run.stdout
-    assert run.stdout == "Valid: 3 files, 2 events, 2 categories; 0 warnings.\n"
+    assert run.stdout == "Valid: 3 files, 2 categories, 2 events; 0 warnings.\n"
 
 
 def test_cli_two_files(tmp_path: Path) -> None:
@@ -389,7 +389,7 @@ def test_cli_two_files(tmp_path: Path) -> None:
     second = write(tmp_path / "two.yaml", event("gala"))
     run = validate(str(first), str(second))
     assert run.returncode == 0, run.stdout
-    assert run.stdout.startswith("Valid: 2 files, 1 event, 2 categories;")
+    assert run.stdout.startswith("Valid: 2 files, 2 categories, 1 event;")
 
 
 def test_cli_missing_path(tmp_path: Path) -> None:

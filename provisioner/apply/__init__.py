@@ -1,0 +1,13 @@
+"""Applying a plan: the calls that make the site match, in dependency order, concurrently,
+checked and honestly reported.
+
+- `graph`: which actions wait for which, one named function per rule;
+- `executor`: runs every action once what it waits for has applied;
+- `ledger`: the ids known while applying (live ones, and those made on the way);
+- `moves`: the fewest single moves that reorder a collection;
+- `stale`: whether a saved plan still holds on the site;
+- `guard`: the risky actions refused unless explicitly allowed;
+- `report`: what became of each action and of the run.
+
+It sits above planning (`apply -> plan -> kinds -> client`) and knows no command line.
+"""

@@ -1,0 +1,5 @@
+"""`python -m provisioner.cli`: the same command line as `provisioner`."""
+
+from . import main
+
+main()

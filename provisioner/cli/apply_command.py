@@ -1,0 +1,97 @@
+"""`provisioner apply`: plan (or load a saved plan and check it is still true), show it, ask,
+run it, report what happened and, for a spec, prove it converged by planning again.
+
+Exit codes: 0 everything applied (or nothing to do), 1 anything else: a problem in the spec or
+the plan, a refusal (risky action not allowed, stale plan, no confirmation), or an action that
+failed, met a conflict or was skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from typing import Any
+
+import click
+
+from ..apply.report import DEFAULT_PARALLELISM
+from ..client.errors import ProvisionerError
+from ..client.target import resolve_target
+from .common import color_text, configure_logging, fail, load_desired
+
+DEFAULT_RATE_LIMIT = 200  # calls a minute: what Wix allows a site
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, metavar="SPEC...|PLANFILE")
+@click.option("--target", "target_name", metavar="TARGET",
+              help="`local` (the embedded sandbox; the default without WIX_API_KEY), `wix`, or "
+                   "the URL of an emulator or API.")
+@click.option("--auto-approve", is_flag=True,
+              help="Apply without asking (for pipelines). Without it, apply asks on a "
+                   "terminal and refuses when there is none.")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=DEFAULT_PARALLELISM,
+              show_default=True, help="Calls in flight at once.")
+@click.option("--rate-limit", type=click.IntRange(0), default=DEFAULT_RATE_LIMIT,
+              show_default=True, help="Calls a minute to allow ourselves on a remote site "
+                                      "(Wix allows about 200); 0: no limit of our own.")
+@click.option("--allow-delete-sold", is_flag=True,
+              help="Allow deleting ticket definitions that have sold tickets.")
+@click.option("--allow-cancel", is_flag=True, help="Allow cancelling events.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the report as JSON on stdout (the plan and progress go to stderr).")
+@click.option("--debug", is_flag=True, help="Trace every API call on stderr.")
+def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> None:
+    """Make the site match the spec: plan, show, ask, apply, check.
+
+    Given one saved plan file (from `plan --out`), apply exactly that plan after checking
+    that nothing it touches has changed on the site since.
+    """
+    # the heavy stages load only when apply runs, so other commands start fast
+    from .apply_session import Session, empty_report, saved_plan
+    from .progress import problems, report_json, summary
+
+    configure_logging(options["debug"])
+    try:
+        target = resolve_target(target_name, os.environ)
+        saved = saved_plan(paths)
+    except ProvisionerError as error:
+        fail(str(error))
+    session = Session(target, options)
+    click.echo(target.describe(), err=session.machine)
+    desired = None
+    options["sources"] = paths
+
+    def stop(message: str) -> None:
+        """Fail with `message`; with --json, stdout still gets a report saying nothing ran."""
+        if session.machine:
+            click.echo(json.dumps(empty_report(target, ok=False, error=message), indent=2))
+        fail(message)
+
+    if saved is None:
+        try:
+            desired, options["sources"] = load_desired(paths)
+        except ProvisionerError as error:
+            stop(str(error))
+    try:
+        report, verified = asyncio.run(session.run(desired, saved))
+    except ProvisionerError as error:
+        stop(str(error))
+    except KeyboardInterrupt:
+        stop("interrupted; what finished is on the site: run apply again to finish")
+    if report is None:
+        if session.machine:
+            click.echo(json.dumps(empty_report(target, ok=True), indent=2))
+        return
+    if session.machine:
+        click.echo(json.dumps(report_json(report, verified), indent=2))
+    session.say()
+    for line in problems(report):
+        session.say(color_text(line, fg="red"))
+    session.say(color_text(summary(report), fg="green" if report.ok else "red", bold=True))
+    if verified:
+        session.say("Checked: a new plan finds no changes.")
+    if not report.ok or verified is False:
+        session.say("Run apply again to finish; it picks up where this one stopped.")
+        raise SystemExit(1)

@@ -1,0 +1,245 @@
+"""The `provisioner` command group and its commands `validate`, `plan` and `emulator serve`
+(`apply` is in `apply_command`). Exit codes: 0 success, 1 a problem the user can fix, 2 bad
+usage. Each command imports its stages when it runs, so the CLI starts fast."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .. import __version__
+from .apply_command import apply
+from .common import color_text, configure_logging, fail, load_desired, plural
+
+if TYPE_CHECKING:
+    from ..spec.loader import LoadResult
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="provisioner")
+def main() -> None:
+    """Event-as-code for Wix Events."""
+
+
+main.add_command(apply)
+
+
+def validate_summary(result: LoadResult) -> dict[str, Any]:
+    """The machine-readable outcome of `validate`, as `--json` prints it; the counts are of
+    each counted kind in the table, by its `count_key`, and of the files read."""
+    from .. import kinds
+
+    return {
+        "valid": result.ok,
+        "errors": len(result.errors),
+        "warnings": len(result.warnings),
+        "counts": {"files": len(result.files),
+                   **kinds.spec_counts([document.data for document in result.documents])},
+        "problems": [problem.to_json() for problem in result.problems],
+    }
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the outcome as JSON: {valid, errors, warnings, counts, problems}.")
+def validate(paths: tuple[str, ...], as_json: bool) -> None:
+    """Check spec files or folders without touching any site.
+
+    Every problem is reported at once as `file:line:column: field.path: message`. Exits 0 when
+    the spec is valid (warnings are printed), 1 when it is not.
+    """
+    from .. import kinds
+    from ..spec.loader import load
+
+    result = load(paths)
+    if as_json:
+        click.echo(json.dumps(validate_summary(result), indent=2))
+        raise SystemExit(0 if result.ok else 1)
+    counts = kinds.spec_counts([document.data for document in result.documents])
+    for problem in result.problems:
+        line = problem.format()
+        click.echo(color_text(line, fg="red" if problem.is_error else "yellow"))
+    described = ", ".join(plural(counts[kind.count_key], kind.noun, kind.plural)
+                          for kind in kinds.KINDS if kind.count_key and counts[kind.count_key])
+    files = plural(len(result.files), "file")
+    warnings = plural(len(result.warnings), "warning")
+    if result.ok:
+        click.echo(color_text("Valid", fg="green", bold=True) +
+                   f": {files}, {described or 'nothing to manage'}; {warnings}.")
+        return
+    click.echo(color_text("Invalid", fg="red", bold=True) +
+               f": {plural(len(result.errors), 'error')} and {warnings} in {files}.")
+    raise SystemExit(1)
+
+
+
+
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--target", "target_name", metavar="TARGET",
+              help="`local` (the embedded sandbox; the default without WIX_API_KEY), `wix`, or "
+                   "the URL of an emulator or API. Credentials come from WIX_API_KEY and "
+                   "WIX_SITE_ID.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the plan as JSON (format version 1, docs/plan-format.md).")
+@click.option("--markdown", "as_markdown", is_flag=True,
+              help="Print the plan as markdown for a pull-request comment.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also save the plan, with fingerprints of what it touches, for `apply`.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 with no changes, 2 with changes, 1 on error.")
+@click.option("--debug", is_flag=True,
+              help="Trace every API call on stderr (the API key is never shown).")
+def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_markdown: bool,
+         out_file: Path | None, detailed_exitcode: bool, debug: bool) -> None:
+    """Show what `apply` would change to make the site match the spec. Reads only.
+
+    The first line names the target (on stderr with --json or --markdown, so the output
+    stays machine-readable).
+    """
+    import asyncio
+
+    from ..client.errors import ProvisionerError
+    from ..client.session import connect
+    from ..client.target import resolve_target
+    from ..model import State
+    from ..plan.build import build_plan
+    from ..plan.live import live_state
+    from ..plan.planfile import save_plan
+    from . import render, render_markdown
+
+    if as_json and as_markdown:
+        raise click.UsageError("choose one of --json and --markdown")
+    configure_logging(debug)
+    machine = as_json or as_markdown
+    try:
+        target = resolve_target(target_name, os.environ)
+    except ProvisionerError as error:
+        fail(str(error))
+    click.echo(target.describe(), err=machine)
+    try:
+        desired, files = load_desired(paths)
+    except ProvisionerError as error:
+        fail(str(error))
+
+    async def read() -> State:
+        async with connect(target) as client:
+            return await live_state(client, desired)
+
+    try:
+        live = asyncio.run(read())
+    except ProvisionerError as error:
+        fail(str(error))
+    made = build_plan(desired, live, target.describe(full=True), files)
+    if as_json:
+        click.echo(render.json_text(made))
+    elif as_markdown:
+        click.echo(render_markdown.markdown(made))
+    else:
+        click.echo(render.human(made, color=not os.environ.get("NO_COLOR")
+                                and sys.stdout.isatty()))
+    if out_file is not None:
+        try:
+            save_plan(made, out_file)
+        except ProvisionerError as error:
+            fail(str(error))
+        click.echo(f"Saved the plan to {out_file}.", err=machine)
+    if made.problems:
+        raise SystemExit(1)
+    if detailed_exitcode and made.has_changes:
+        raise SystemExit(2)
+
+
+@main.group()
+def emulator() -> None:
+    """The local Wix Events API emulator (no Wix account needed)."""
+
+
+@emulator.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Keep the loopback default unless you mean to share it.")
+@click.option("--port", default=8787, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on; 0 picks a free one.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite file that keeps sites, keys and data across restarts. "
+                   "Without it, everything lives in memory.")
+@click.option("--api-key", help="API key clients must send in `Authorization` "
+                                "(default: the database's key, or a new random one).")
+@click.option("--site-id", help="Site id clients must send in `wix-site-id` "
+                                "(default: the database's site, or a new random one).")
+@click.option("--log-level", default="warning", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.option("--latency-ms", type=click.FloatRange(0, 600_000), default=0.0,
+              help="Fault: delay every answer by this many milliseconds.")
+@click.option("--jitter-ms", type=click.FloatRange(0, 600_000), default=0.0,
+              help="Fault: add up to this many random milliseconds to the delay.")
+@click.option("--error-rate", type=click.FloatRange(0, 1), default=0.0,
+              help="Fault: share of calls answered 503 without being run (0 to 1).")
+@click.option("--drop-rate", type=click.FloatRange(0, 1), default=0.0,
+              help="Fault: share of writes that are made, then answered 504 (0 to 1).")
+@click.option("--rate-limit", type=click.IntRange(0), default=0,
+              help="Calls a minute allowed per site, then 429 with Retry-After (Wix: ~200). "
+                   "0: unlimited.")
+@click.option("--fault-seed", type=int, default=0, show_default=True,
+              help="Seed for the fault draws: the same seed gives the same faults.")
+@click.option("--fault-path", multiple=True,
+              help="Limit latency, errors and drops to paths starting with this (repeatable).")
+@click.option("--fault-method", multiple=True,
+              help="Limit latency, errors and drops to this HTTP method (repeatable).")
+@click.option("--webhook-url", "webhook_urls", multiple=True,
+              help="Send webhooks (JWTs signed RS256, key at GET /_emulator/webhooks/public-key) "
+                   "to this URL on 127.0.0.1, localhost or [::1] (repeatable).")
+def serve(host: str, port: int, db: Path | None, api_key: str | None, site_id: str | None,
+          log_level: str, latency_ms: float, jitter_ms: float, error_rate: float,
+          drop_rate: float, rate_limit: int, fault_seed: int, fault_path: tuple[str, ...],
+          fault_method: tuple[str, ...], webhook_urls: tuple[str, ...]) -> None:
+    """Serve the Wix Events REST API locally until Ctrl-C.
+
+    The control API under /_emulator/ (request counters, reset, state dump and load, faults)
+    is described in the README.
+    """
+    from ..emulator.errors import BadRequest
+    from ..emulator.faults import FaultSettings
+    from ..emulator.server import ServeError, prepare, run
+    from ..emulator.webhooks import check_url
+
+    if db is not None and not db.parent.exists():
+        raise click.ClickException(f"--db {db}: folder {db.parent} does not exist")
+    faults = FaultSettings(
+        seed=fault_seed, latency_ms=latency_ms, jitter_ms=jitter_ms, error_rate=error_rate,
+        drop_rate=drop_rate, rate_limit=rate_limit, paths=fault_path,
+        methods=tuple(m.upper() for m in fault_method))
+    for url in webhook_urls:
+        try:
+            check_url(url)
+        except BadRequest as exc:
+            raise click.BadParameter(exc.message, param_hint="--webhook-url") from None
+    try:
+        sock, app, store, info = prepare(host, port, db, api_key, site_id, faults,
+                                         webhook_urls)
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from None
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.secho(f"warning: listening on {host}, not loopback: other machines may reach "
+                    "this emulator", fg="yellow", err=True)
+    click.echo(f"Wix Events emulator listening on {info.base_url}")
+    click.echo(f"  API key:  {info.api_key}")
+    click.echo(f"  Site id:  {info.site_id}")
+    click.echo(f"  Storage:  {info.storage}")
+    if faults != FaultSettings(seed=fault_seed):
+        click.echo(f"  Faults:   {json.dumps(faults.to_json())}")
+    for url in webhook_urls:
+        click.echo(f"  Webhooks: {url}")
+    click.echo("Send `Authorization: <API key>` and `wix-site-id: <site id>` with every "
+               "request. Press Ctrl-C to stop.", err=False)
+    run(sock, app, store, log_level)
+    click.echo("Emulator stopped.")
+

@@ -1,0 +1,59 @@
+"""Helpers every command shares: styled messages, plurals, failing with exit 1, logging, and
+loading a spec into the desired state."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import click
+
+from ..client.errors import ProvisionerError
+
+if TYPE_CHECKING:
+    from ..model import State
+
+
+def color_text(text: str, **style: object) -> str:
+    """Style `text` unless NO_COLOR is set (click drops the styling when not on a terminal)."""
+    return text if os.environ.get("NO_COLOR") else click.style(text, **style)  # type: ignore[arg-type]
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 file`, `2 files`; `many` is the plural where adding an s is wrong."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {many or noun + 's'}"
+
+
+def fail(message: str) -> None:
+    click.echo(color_text(f"Error: {message}", fg="red"), err=True)
+    raise SystemExit(1)
+
+
+def configure_logging(debug: bool) -> None:
+    """Warnings (such as a long wait after a 429) always reach stderr; --debug adds a line
+    per API call."""
+    import logging
+
+    logging.basicConfig(format="note: %(message)s" if not debug else "%(name)s: %(message)s",
+                        level=logging.WARNING)
+    if debug:
+        logging.getLogger("provisioner.client").setLevel(logging.DEBUG)
+
+
+def load_desired(paths: tuple[str, ...]) -> tuple[State, tuple[str, ...]]:
+    """Load and check the spec in `paths`, printing its problems on stderr: the desired state
+    and the files read. A spec with errors raises `ProvisionerError`, before any site is read."""
+    from ..plan.desired import desired_state
+    from ..spec.loader import load
+
+    result = load(paths)
+    for problem in result.problems:
+        click.echo(color_text(problem.format(), fg="red" if problem.is_error else "yellow"),
+                   err=True)
+    if not result.ok:
+        raise ProvisionerError(f"the spec has {plural(len(result.errors), 'error')}; nothing "
+                               "was read from the site")
+    return desired_state([document.data for document in result.documents]), \
+        tuple(result.files)

@@ -1,0 +1,134 @@
+"""What apply shows while it runs and when it ends: on a terminal, a live view of the calls in
+flight and the counts so far (rich); elsewhere (CI, a pipe), one plain line per finished
+action; then a summary with counts and duration, and the report as JSON for `--json`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import IO, Any
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.text import Text
+
+from .. import kinds
+from ..apply.report import STATUSES, Outcome, Report, Status
+from ..model import FORMAT_VERSION, Action
+from .render import SYMBOLS, safe, title
+
+MARKS = {Status.APPLIED: "✓", Status.FAILED: "✗", Status.CONFLICT: "!", Status.SKIPPED: "·"}
+STYLES = {Status.APPLIED: "green", Status.FAILED: "red", Status.CONFLICT: "yellow",
+          Status.SKIPPED: "dim"}
+SHOWN_IN_FLIGHT = 8
+
+
+def action_line(action: Action) -> str:
+    """`+ ticket definition "VIP" · event devcon-2025`: the plan's symbol and title, and the
+    event it belongs to."""
+    slug = kinds.event_of(action.key)
+    where = f" · event {safe(slug)}" if slug and action.key.kind != kinds.CONTAINER.name else ""
+    return f"{SYMBOLS[action.verb]} {title(action)}{where}"
+
+
+def outcome_line(outcome: Outcome) -> str:
+    """`✓ + ticket definition "VIP" · event x · 0.12 s`; a line that did not apply says its
+    status and why."""
+    status = "" if outcome.status == Status.APPLIED else f"{outcome.status}: "
+    detail = f": {safe(outcome.detail)}" if outcome.detail else ""
+    took = f" · {outcome.seconds:.2f} s" if outcome.status != Status.SKIPPED else ""
+    return f"{MARKS[outcome.status]} {status}{action_line(outcome.action)}{took}{detail}"
+
+
+class PlainProgress:
+    """One line per finished action, for logs."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def __enter__(self) -> PlainProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def started(self, action: Action) -> None:
+        return None
+
+    def done(self, outcome: Outcome) -> None:
+        print(outcome_line(outcome), file=self.stream, flush=True)
+
+
+class LiveProgress:
+    """A live view on a terminal: the actions in flight, the finished lines above them."""
+
+    def __init__(self, stream: IO[str], total: int) -> None:
+        self.console = Console(file=stream, highlight=False)
+        self.total = total
+        self.in_flight: dict[str, float] = {}
+        self.counts: dict[Status, int] = dict.fromkeys(STATUSES, 0)
+        self.live = Live(self._view(), console=self.console, refresh_per_second=8,
+                         transient=True)
+
+    def __enter__(self) -> LiveProgress:
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.live.__exit__(*exc)
+
+    def _view(self) -> Group:
+        done = sum(self.counts.values())
+        head = Text(f"Applying: {done} of {self.total} done", style="bold")
+        for status in STATUSES:
+            if self.counts[status]:
+                head.append(f"  {self.counts[status]} {status}", style=STYLES[status])
+        now = time.perf_counter()
+        rows = [Text(f"  … {line} ({now - since:.1f} s)", style="cyan")
+                for line, since in list(self.in_flight.items())[:SHOWN_IN_FLIGHT]]
+        if len(self.in_flight) > SHOWN_IN_FLIGHT:
+            rows.append(Text(f"  … and {len(self.in_flight) - SHOWN_IN_FLIGHT} more"))
+        return Group(head, *rows)
+
+    def started(self, action: Action) -> None:
+        self.in_flight[action_line(action)] = time.perf_counter()
+        self.live.update(self._view())
+
+    def done(self, outcome: Outcome) -> None:
+        self.in_flight.pop(action_line(outcome.action), None)
+        self.counts[outcome.status] += 1
+        self.console.print(Text(outcome_line(outcome), style=STYLES[outcome.status]))
+        self.live.update(self._view())
+
+
+def summary(report: Report) -> str:
+    """`Apply complete: 28 applied in 0.41 s (28 calls).` or what did not apply."""
+    counts = report.counts()
+    took = f"in {report.seconds:.2f} s ({report.calls} call{'' if report.calls == 1 else 's'})"
+    if report.ok:
+        return f"Apply complete: {counts[Status.APPLIED]} applied {took}."
+    said = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
+    return f"Apply incomplete: {said} {took}."
+
+
+def problems(report: Report) -> list[str]:
+    """The failed and conflicting actions with their reasons, for the end of the output."""
+    return [f"{outcome.status}: {action_line(outcome.action)}: {safe(outcome.detail)}"
+            for outcome in report.outcomes
+            if outcome.status in (Status.FAILED, Status.CONFLICT)]
+
+
+def report_json(report: Report, verified: bool | None) -> dict[str, Any]:
+    """The `--json` report: every action with what became of it (docs/apply.md)."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "target": report.target,
+        "ok": report.ok and verified is not False,
+        "summary": report.counts(),
+        "seconds": round(report.seconds, 3),
+        "calls": report.calls,
+        "verified": verified,
+        "actions": [{"address": o.action.address, "action": o.action.verb,
+                     "status": o.status, "detail": o.detail, "id": o.id,
+                     "seconds": round(o.seconds, 3)} for o in report.outcomes],
+    }

@@ -1,0 +1,175 @@
+"""What a row of the kinds table says: `Kind` (where a kind sits in a spec, how it is shaped,
+named, read, written and what it can do) and `Reader` (how its live objects are read).
+
+The engine (`plan`, `apply`) is written once over these fields and hooks; nothing outside
+`provisioner.kinds` names a kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import Facts, Mark, Verb
+from . import bodies
+from .writer import Writer
+
+
+@dataclass(frozen=True)
+class Reader:
+    """How a kind's live objects are read, many parents or names at a time.
+
+    A POST query (`path` ending in `/query`) filters with `$in` over `by`: for a kind inside
+    an event, `("eventId",)`, the ids of its events; for a site-level kind, its natural key
+    field and then `"id"` (pinned ids); `by=()` reads the whole collection. With `listing`, a
+    GET list taking the event ids as repeated `eventId` parameters (offset-paged) instead.
+    `extra` are more body keys (query) or parameters (listing); `paging` is the query's
+    paging style (`cursor` or `offset`)."""
+
+    path: str
+    items_key: str
+    metadata_key: str = "pagingMetadata"
+    extra: tuple[tuple[str, Any], ...] = ()
+    listing: bool = False
+    by: tuple[str, ...] = ("eventId",)
+    paging: str = "cursor"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What takes a live object from its status to the life-cycle state the spec asks:
+    `before` (the live state in the spec's terms), and either a `verb` with its `marks` or a
+    `problem` (a step the API cannot take); neither when nothing is to be done."""
+
+    before: str
+    verb: Verb | None = None
+    marks: tuple[Mark, ...] = ()
+    problem: str = ""
+
+
+SpecHook = Callable[[Any, dict[str, Any]], Any]  # (spec object, its event or itself) -> ...
+LiveHook = Callable[[dict[str, Any]], Any]
+# (address, the state the spec asks, the status the site reports, None if not made yet)
+LifeCycleHook = Callable[[str, str, str | None], Transition]
+
+
+def _no_facts(source: Any) -> Facts:
+    return Facts()
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of resource: a row of the table.
+
+    Where it sits and what it is called:
+    - `name`: the kind in addresses and plan files; `noun`/`plural`: what people read;
+    - `parent`: the kind it lives inside (None: site level); `section`: the keys leading to
+      its objects inside the parent's spec object (the document, for a site-level kind); a
+      spec object that leaves a child section out leaves that live collection alone;
+    - `count_key`: its key in `validate --json`'s counts (None: not counted).
+
+    How it is compared:
+    - `schema`: the spec schema's `$defs` entry its data is shaped by; `drop`: keys of that
+      entry that are identity or sub-collections, not data; `rich_keys`: rich-text fields;
+    - `ordered`: the collection keeps a display order (reorder actions); `new_first`: Wix
+      lists a new member first until reordered; `permanent`: members never deleted or moved;
+    - `partial`: only the fields the spec states are compared; `computed`: fields Wix fills
+      in when the spec says nothing, compared only when it does; `immutable`: fields that
+      cannot change once the object exists (a change is a plan problem);
+    - `name_in_data`: False when a rename is its own change (an event's slug);
+    - `fingerprint`: the live field that versions an object (else a content hash).
+
+    Hooks (kind-specific translation lives here, never in the engine):
+    - `spec_body(obj, event)`: what create/update sends; `spec_view` what is compared
+      (default: the body); `spec_facts(obj)`: what the plan decides by (`Facts`);
+    - `live_view(raw)`: a live object in the spec's shape (None: not ours to manage);
+      `name_of(view)`: its natural name; `tiebreak(view)`: what tells apart members that
+      share a name; `live_facts(raw)`: what the plan shows of it (sales, status);
+    - `reader`: how its objects are read on their own; `live_objects(raw parent)`: for kinds
+      read with their parent (form controls come with their event);
+    - `drafted`: live copies come as draft and published (`draft: true|false`); edits go to
+      the draft, which is published (or discarded) as `draft_address` (`schedule`);
+      `draft_flag`: the keys of the spec's "publish the draft" flag inside the parent;
+    - `life_cycle(address, wanted, status)`: the verb (publish, cancel) or problem that
+      takes a live object from its status to the state the spec asks;
+    - `refers_to`: the site-level kind it names (a category assignment names a category);
+    - `verbs`: what making and removing one is called (`create`/`delete`, `assign`/...);
+    - `writer`: the API calls that change it (see `writer`); `body_view(body)`: the compared
+      view of a body (so apply can check a write landed).
+    """
+
+    name: str
+    noun: str
+    plural: str
+    schema: str
+    section: tuple[str, ...]
+    parent: str | None = "event"
+    count_key: str | None = None
+    drop: tuple[str, ...] = ("renamed_from", "id")
+    ordered: bool = False
+    partial: bool = False
+    new_first: bool = False
+    permanent: tuple[str, ...] = ()
+    rich_keys: tuple[str, ...] = ()
+    immutable: tuple[str, ...] = ()
+    computed: tuple[str, ...] = ()
+    name_in_data: bool = True
+    verbs: tuple[Verb, Verb] = (Verb.CREATE, Verb.DELETE)
+    fingerprint: str | None = None
+    spec_body: SpecHook = lambda obj, event: bodies.plain_body(obj)
+    spec_view: SpecHook | None = None
+    spec_facts: Callable[[Any], Facts] = _no_facts
+    live_view: LiveHook = lambda raw: raw
+    name_of: LiveHook = lambda view: view.get("name")
+    tiebreak: LiveHook | None = None
+    live_facts: Callable[[dict[str, Any]], Facts] = _no_facts
+    reader: Reader | None = None
+    live_objects: LiveHook | None = None
+    drafted: bool = False
+    draft_address: str = ""
+    draft_flag: tuple[str, ...] = ()
+    life_cycle: LifeCycleHook | None = None
+    refers_to: str | None = None
+    writer: Writer | None = None
+    body_view: Callable[[dict[str, Any]], Any] = lambda body: body
+
+    @property
+    def site_level(self) -> bool:
+        return self.parent is None
+
+    @property
+    def owned(self) -> bool:
+        """Whether a live member the spec does not list is deleted: children of a listed
+        parent are; site-level objects the spec does not name are never touched."""
+        return self.parent is not None
+
+    def capabilities(self) -> frozenset[Verb]:
+        """The verbs an action on this kind may carry, read off its writer."""
+        writer = self.writer
+        if writer is None:
+            return frozenset()
+        make, remove = self.verbs
+        can = {make: writer.create, remove: writer.delete, Verb.UPDATE: writer.update,
+               Verb.REORDER: writer.move if self.ordered else None,
+               Verb.PUBLISH: writer.publish, Verb.CANCEL: writer.cancel}
+        return frozenset(verb for verb, hook in can.items() if hook is not None)
+
+    def draft_capabilities(self) -> frozenset[Verb]:
+        """The verbs an action on this kind's draft (`draft_address`) may carry."""
+        writer = self.writer
+        if not self.drafted or writer is None:
+            return frozenset()
+        can = {Verb.PUBLISH: writer.publish_draft, Verb.DISCARD: writer.discard_draft}
+        return frozenset(verb for verb, hook in can.items() if hook is not None)
+
+    def names(self, views: list[Any]) -> list[str]:
+        """Each view's name in a plan; `name @ tiebreak` where a name repeats."""
+        plain = [str(self.name_of(v)) for v in views]
+        if self.tiebreak is None:
+            return plain
+        return [name if plain.count(name) == 1 else f"{name} @ {self.tiebreak(view)}"
+                for name, view in zip(plain, views, strict=True)]
+
+    def view_of_spec(self, obj: Any, event: dict[str, Any]) -> Any:
+        return (self.spec_view or self.spec_body)(obj, event)

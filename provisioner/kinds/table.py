@@ -1,0 +1,271 @@
+"""The table of resource kinds: one row per kind, and the lookups the engine uses. This and
+the other modules of `provisioner.kinds` are the only code that names a kind.
+
+The rows, in table order (which is also the order of a phase in a plan): categories and
+events at site level; inside an event its ticket definitions, policies, schedule items, form
+controls, form messages and category assignments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from ..model import Facts, Mark, ResourceKey, Verb
+from ..spec.identity import event_slug
+from ..spec.shapes import items, mapping
+from ..spec.times import instant
+from . import bodies, event_writers, form_controls, site_writers
+from .kind import Kind, Reader, Transition
+
+PUBLISHED_STATUSES = ("UPCOMING", "STARTED", "ENDED")
+
+
+# --- hooks ----------------------------------------------------------------------------------
+
+
+def _control_view(obj: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    return form_controls.comparable(bodies.control_body(obj))
+
+
+def _live_control(raw: dict[str, Any]) -> dict[str, Any] | None:
+    view = form_controls.spec_view(raw)
+    return form_controls.comparable(view) if view is not None else None
+
+
+def _form(raw_event: dict[str, Any]) -> dict[str, Any]:
+    form = raw_event.get("form")
+    return form if isinstance(form, dict) else {}
+
+
+def _controls(raw_event: dict[str, Any]) -> list[dict[str, Any]]:
+    controls = _form(raw_event).get("controls")
+    return [c for c in controls if isinstance(c, dict) and not c.get("deleted")] \
+        if isinstance(controls, list) else []
+
+
+def _messages(raw_event: dict[str, Any]) -> list[dict[str, Any]]:
+    messages = _form(raw_event).get("messages")
+    return [{"messages": messages}] if isinstance(messages, dict) else []
+
+
+def _assignments(raw_event: dict[str, Any]) -> list[dict[str, Any]]:
+    holder = raw_event.get("categories")
+    found = holder.get("categories") if isinstance(holder, dict) else None
+    # only manual assignments are the user's to make; Wix keeps others (e.g. widget
+    # components) itself
+    return [c for c in found or [] if isinstance(c, dict) and c.get("type", "MANUAL") == "MANUAL"]
+
+
+def _sales(raw: dict[str, Any]) -> Facts:
+    sold = (raw.get("salesDetails") or {}).get("soldCount")
+    return Facts(sold=int(sold or 0))
+
+
+def _event_name(view: dict[str, Any]) -> Any:
+    # a live event carries `slug`; a body built from the spec carries `seoSettings.slug`
+    return view.get("slug") or mapping(view.get("seoSettings")).get("slug")
+
+
+def _event_facts(event: dict[str, Any]) -> Facts:
+    return Facts(lifecycle=bodies.event_state(event))
+
+
+def _event_status(raw: dict[str, Any]) -> Facts:
+    return Facts(status=raw.get("status"))
+
+
+def _event_life_cycle(address: str, wanted: str, status: str | None) -> Transition:
+    """DRAFT -> PUBLISHED is publish and PUBLISHED -> CANCELED cancel, both irreversible (and
+    cancelling turns guests away, so it is risky); every other way is a problem."""
+    before = ("CANCELED" if status == "CANCELED" else "PUBLISHED"
+              if status in PUBLISHED_STATUSES else "DRAFT")
+    if wanted == before:
+        return Transition(before)
+    if before == "CANCELED":
+        problem = (f"{address} is cancelled on the site, and a cancelled event cannot become "
+                   f"{wanted}; give the spec a new slug")
+    elif wanted == "DRAFT":
+        problem = (f"{address} is published on the site and cannot return to draft; set "
+                   "`state: PUBLISHED` (or CANCELED)")
+    elif wanted == "CANCELED" and before == "DRAFT":
+        problem = (f"{address} is a draft on the site; a draft cannot be cancelled: publish it "
+                   "first (state: PUBLISHED)")
+    elif wanted == "PUBLISHED":
+        return Transition(before, Verb.PUBLISH, (Mark.IRREVERSIBLE,))
+    else:
+        return Transition(before, Verb.CANCEL, (Mark.IRREVERSIBLE, Mark.RISKY))
+    return Transition(before, problem=problem)
+
+
+def _event_body(event: dict[str, Any], itself: dict[str, Any]) -> dict[str, Any]:
+    return bodies.event_body(event, child_sections("event"))
+
+
+# --- the rows -------------------------------------------------------------------------------
+
+CATEGORY = Kind(
+    "category", "category", "categories", "category", section=("categories",), parent=None,
+    count_key="categories", drop=("renamed_from", "id", "existing"),
+    spec_body=lambda obj, event: bodies.category_body(obj),
+    spec_facts=lambda obj: Facts(existing=bool(obj.get("existing"))),
+    reader=Reader("/events/v1/categories/query", "categories", "metaData", by=(),
+                  paging="offset"),
+    writer=site_writers.CATEGORY,
+)
+EVENT = Kind(
+    "event", "event", "events", "event", section=("events",), parent=None, count_key="events",
+    # `drop` is completed with the child sections below, once the children are known
+    drop=("renamed_from", "id", *bodies.EVENT_SPEC_KEYS),
+    rich_keys=("description",), immutable=("registration.initialType",), name_in_data=False,
+    # the site's currency when an event with only free tickets names none
+    computed=("registration.tickets.currency",),
+    spec_body=_event_body, spec_facts=_event_facts, name_of=_event_name,
+    live_facts=_event_status, life_cycle=_event_life_cycle, fingerprint="updatedDate",
+    # forms and category assignments come with their event, so they cost no call of their own
+    reader=Reader("/events/v3/events/query", "events", extra=(
+        ("fields", [*site_writers.EVENT_FIELDS, "FORM", "CATEGORIES"]),
+        ("includeDrafts", True)), by=("slug", "id"), paging="offset"),
+    writer=site_writers.EVENT,
+)
+TICKET = Kind(
+    "ticket", "ticket definition", "ticket definitions", "ticket", section=("tickets",),
+    count_key="tickets", ordered=True, fingerprint="revision", spec_body=bodies.ticket_body,
+    live_facts=_sales, reader=Reader("/events/v3/ticket-definitions/query",
+                                     "ticketDefinitions", extra=(("fields", ["SALES_DETAILS"]),)),
+    writer=event_writers.TICKET,
+)
+POLICY = Kind(
+    "policy", "policy", "policies", "policy", section=("policies",), count_key="policies",
+    ordered=True, fingerprint="revision", new_first=True,
+    reader=Reader("/events/v2/policies/query", "policies", "metadata"),
+    spec_body=lambda obj, event: bodies.policy_body(obj), writer=event_writers.POLICY,
+)
+SCHEDULE_ITEM = Kind(
+    "scheduleItem", "schedule item", "schedule items", "scheduleItem",
+    section=("schedule", "items"), count_key="scheduleItems", fingerprint="updatedDate",
+    spec_body=bodies.schedule_item_body,
+    tiebreak=lambda view: instant(view["timeSlot"]["start"]),
+    # the one call that takes many events and returns draft copies (Query takes no `$in`)
+    reader=Reader("/events/v1/schedule", "items", listing=True, extra=(
+        ("state", ["PUBLISHED", "DRAFT", "VISIBLE", "HIDDEN"]),)),
+    drafted=True, draft_address="schedule", draft_flag=("schedule", "published"),
+    writer=event_writers.SCHEDULE_ITEM,
+)
+FORM_CONTROL = Kind(
+    "formControl", "form control", "form controls", "formControl",
+    section=("form", "controls"), count_key="formControls", ordered=True,
+    permanent=("(name)", "(email)"),
+    spec_body=lambda obj, event: bodies.control_body(obj), spec_view=_control_view,
+    live_view=_live_control, name_of=form_controls.identity_name, live_objects=_controls,
+    writer=event_writers.FORM_CONTROL, body_view=form_controls.comparable,
+)
+FORM_MESSAGES = Kind(
+    "formMessages", "form messages", "form messages", "form", section=("form", "messages"),
+    partial=True, drop=("controls",), spec_body=lambda obj, event: {"messages": obj},
+    name_of=lambda view: "messages", live_objects=_messages,
+    writer=event_writers.FORM_MESSAGES,
+)
+CATEGORY_ASSIGNMENT = Kind(
+    "categoryAssignment", "category assignment", "category assignments", "category",
+    section=("categories",), drop=("renamed_from", "id", "existing", "name"),
+    verbs=(Verb.ASSIGN, Verb.UNASSIGN), spec_body=lambda name, event: {"name": name},
+    live_objects=_assignments, writer=site_writers.CATEGORY_ASSIGNMENT, refers_to="category",
+)
+
+_ROWS: tuple[Kind, ...] = (CATEGORY, EVENT, TICKET, POLICY, SCHEDULE_ITEM, FORM_CONTROL,
+                           FORM_MESSAGES, CATEGORY_ASSIGNMENT)
+
+
+def child_sections(parent: str) -> tuple[str, ...]:
+    """The spec keys that hold `parent`'s children (`tickets`, `schedule`, ...), once each."""
+    return tuple(dict.fromkeys(k.section[0] for k in _ROWS if k.parent == parent))
+
+
+# an event's data leaves out the sections that hold its children
+EVENT = replace(EVENT, drop=(*EVENT.drop, *child_sections(EVENT.name)))
+
+# --- the table and its lookups --------------------------------------------------------------
+
+KINDS: tuple[Kind, ...] = tuple(EVENT if k.name == EVENT.name else k for k in _ROWS)
+BY_NAME = {kind.name: kind for kind in KINDS}
+SITE_KINDS = tuple(kind for kind in KINDS if kind.site_level)
+CHILD_KINDS = tuple(kind for kind in KINDS if not kind.site_level)
+# the address kind of a drafted collection's draft (`schedule`) -> the drafted kind
+DRAFTS = {kind.draft_address: kind for kind in KINDS if kind.drafted}
+# the kind whose objects hold the others (an address names it: `event[slug].ticket[name]`)
+CONTAINER = EVENT
+
+
+def children_of(kind: Kind) -> tuple[Kind, ...]:
+    return tuple(child for child in CHILD_KINDS if child.parent == kind.name)
+
+
+def kind_of(address_kind: str) -> Kind:
+    """The row an address's kind names: a kind, or a drafted kind's draft (`schedule`).
+    KeyError for anything else; plan files are checked against `capabilities` first."""
+    return BY_NAME.get(address_kind) or DRAFTS[address_kind]
+
+
+def capabilities(address_kind: str) -> frozenset[Verb]:
+    """The verbs an action addressed to `address_kind` may carry; empty for an unknown
+    kind."""
+    if address_kind in BY_NAME:
+        return BY_NAME[address_kind].capabilities()
+    if address_kind in DRAFTS:
+        return DRAFTS[address_kind].draft_capabilities()
+    return frozenset()
+
+
+def is_draft(key: ResourceKey) -> bool:
+    return key.kind in DRAFTS
+
+
+def event_of(key: ResourceKey) -> str:
+    """The slug of the event a key belongs to ("" for site-level kinds)."""
+    return key.name if key.kind == CONTAINER.name else key.event
+
+
+def collection_of(key: ResourceKey) -> tuple[str, str]:
+    """(event slug, member kind); a draft's actions belong to the collection it drafts."""
+    drafted = DRAFTS.get(key.kind)
+    return event_of(key), drafted.name if drafted else key.kind
+
+
+def spec_event_slug(event: dict[str, Any]) -> str:
+    """The name a spec's event goes by (its slug, or one made from its title)."""
+    slug = event_slug(event)
+    assert slug is not None, "call only on a validated spec"
+    return slug
+
+
+def section_of(holder: Any, kind: Kind) -> Any:
+    """The value at `kind.section` inside a spec object, or None when it is left out."""
+    value: Any = holder
+    for part in kind.section:
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def spec_counts(documents: list[Any]) -> dict[str, int]:
+    """How many objects of each counted kind the spec's documents describe, by `count_key`
+    (for `validate`); tolerant of a spec that did not validate."""
+    counts = {kind.count_key: 0 for kind in KINDS if kind.count_key}
+
+    def walk(holder: Any, parent: str | None) -> None:
+        for kind in KINDS:
+            if kind.parent != parent:
+                continue
+            found = section_of(mapping(holder), kind)
+            objects = [obj for _, obj in items(found)]
+            if kind.count_key:
+                counts[kind.count_key] += len(objects)
+            if any(child.parent == kind.name for child in KINDS):
+                for obj in objects:
+                    walk(obj, kind.name)
+
+    for document in documents:
+        walk(document, None)
+    return counts

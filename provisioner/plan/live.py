@@ -1,0 +1,192 @@
+"""Read the live state the spec covers, in the fewest calls the API allows, concurrently.
+Written once over the kinds table:
+
+1. At once, every site-level kind the spec uses, by its `reader`: the spec's events (one
+   Query Events call per 100 slugs, `$in` over slugs, former slugs and pinned ids, with the
+   FORM and CATEGORIES fieldsets, so forms and category assignments cost no extra call) and
+   the site's categories (only if the spec names or refers to any).
+2. Then, at once, one call per child kind over all matched events (`$in` over event ids):
+   ticket definitions (with sold counts), policies, and the schedule (List Schedule Items,
+   which takes up to 100 event ids and returns draft and published copies together). Only
+   kinds that some event of the spec lists are read; kinds that come with their event
+   (`live_objects`) cost nothing more.
+
+Paging happens only when a page is full; listing pages after the first are fetched together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from .. import kinds
+from ..client.http import WixClient
+from ..kinds import Kind, Reader
+from ..model import Draft, Resource, ResourceKey, State
+from .desired import shaped
+from .diff import match
+from .fingerprints import fingerprint
+from .normalise import digest
+
+CHUNK = 100  # ids per `$in` / per repeated query parameter
+PAGE = 100
+
+
+def _chunks(values: list[str]) -> list[list[str]]:
+    return [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
+
+
+async def _gather(*calls: Any) -> list[Any]:
+    return list(await asyncio.gather(*calls))
+
+
+async def _query(client: WixClient, reader: Reader, where: dict[str, Any] | None
+                 ) -> list[dict[str, Any]]:
+    query: dict[str, Any] = {"filter": where} if where else {}
+    return await client.query_all(reader.path, {"query": query, **dict(reader.extra)},
+                                  reader.items_key, reader.metadata_key, limit=PAGE,
+                                  style=reader.paging)
+
+
+async def read_named(client: WixClient, reader: Reader, names: list[str], ids: list[str]
+                     ) -> list[dict[str, Any]]:
+    """A site-level kind's objects: those of `names` (by its key field) and `ids`, once
+    each; the whole collection when the reader filters by nothing."""
+    if not reader.by:
+        return await _query(client, reader, None)
+    by_name, by_id = reader.by
+    filters = [{by_name: {"$in": chunk}} for chunk in _chunks(sorted(set(names)))]
+    filters += [{by_id: {"$in": chunk}} for chunk in _chunks(sorted(set(ids)))]
+    pages = await _gather(*(_query(client, reader, flt) for flt in filters))
+    found: dict[str, dict[str, Any]] = {}
+    for page in pages:
+        for raw in page:
+            found[raw["id"]] = raw
+    return list(found.values())
+
+
+async def read_children(client: WixClient, reader: Reader, parent_ids: list[str]
+                        ) -> list[dict[str, Any]]:
+    """Every member of one kind for all `parent_ids`, a call per 100 parents (plus pages)."""
+    extra = dict(reader.extra)
+    by = reader.by[0]
+
+    async def by_query(chunk: list[str]) -> list[dict[str, Any]]:
+        return await _query(client, reader, {by: {"$in": chunk}})
+
+    async def by_listing(chunk: list[str]) -> list[dict[str, Any]]:
+        def params(offset: int) -> dict[str, Any]:
+            return {by: chunk, **extra, "paging.limit": PAGE, "paging.offset": offset}
+        first = await client.get(reader.path, params(0))
+        items = list(first.get(reader.items_key) or [])
+        total = first.get("total")
+        if not isinstance(total, int) or len(items) < PAGE:
+            return items
+        # the total is known after the first page, so the rest are fetched together
+        rest = await _gather(*(client.get(reader.path, params(offset))
+                               for offset in range(PAGE, total, PAGE)))
+        return items + [item for page in rest for item in page.get(reader.items_key) or []]
+
+    read = by_listing if reader.listing else by_query
+    pages = await _gather(*(read(chunk) for chunk in _chunks(parent_ids)))
+    return [item for page in pages for item in page]
+
+
+def _by_parent(raws: list[dict[str, Any]], by: str) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for raw in raws:
+        grouped.setdefault(str(raw.get(by)), []).append(raw)
+    return grouped
+
+
+async def _nothing() -> list[dict[str, Any]]:
+    return []
+
+
+def _add(state: State, kind: Kind, slug: str, raws: Iterable[dict[str, Any]]) -> None:
+    raws = list(raws)
+    views = [kind.live_view(raw) for raw in raws]
+    pairs = [(raw, view) for raw, view in zip(raws, views, strict=True) if view is not None]
+    names = kind.names([view for _, view in pairs])
+    for position, ((raw, view), name) in enumerate(zip(pairs, names, strict=True)):
+        data = shaped(kind, view)
+        state.add(Resource(ResourceKey(kind.name, slug, name), data, id=raw.get("id"),
+                           fingerprint=fingerprint(kind, raw, data), position=position,
+                           parent_id=raw.get("eventId"), facts=kind.live_facts(raw)))
+    state.orders[(slug, kind.name)] = tuple(names)
+
+
+def _add_drafted(state: State, kind: Kind, slug: str, raws: list[dict[str, Any]]) -> None:
+    """The draft copies as the collection (edits act on them), and how the draft stands
+    against the published copies."""
+    _add(state, kind, slug, [r for r in raws if r.get("draft")])
+    published = sorted(digest(shaped(kind, r)) for r in raws if not r.get("draft"))
+    drafts = sorted(digest(r.data) for r in state.of_kind(kind.name, slug))
+    state.drafts[(slug, kind.name)] = Draft(published=tuple(published),
+                                            differs=published != drafts,
+                                            fingerprint=digest([published, drafts]))
+
+
+def _used(desired: State, kind: Kind) -> bool:
+    """Whether the spec names objects of a site-level kind, or refers to them by name."""
+    referring = {k.name for k in kinds.KINDS if k.refers_to == kind.name}
+    return any(key.kind == kind.name or key.kind in referring for key in desired.resources)
+
+
+async def _read_site(client: WixClient, kind: Kind, desired: State) -> list[dict[str, Any]]:
+    wanted = desired.of_kind(kind.name)
+    names = [r.key.name for r in wanted] + [n for r in wanted for n in r.former_names]
+    ids = [r.id for r in wanted if r.id]
+    if kind.reader is None or not _used(desired, kind) or (kind.reader.by and not (names
+                                                                                    or ids)):
+        return []
+    return await read_named(client, kind.reader, names, ids)
+
+
+async def live_state(client: WixClient, desired: State) -> State:
+    """The live counterpart of `desired`: the site-level objects it names and, for each
+    collection it lists inside them, every live member (so the diff can tell what to
+    delete)."""
+    state = State()
+    site_raws = await _gather(*(_read_site(client, kind, desired)
+                                for kind in kinds.SITE_KINDS))
+    parents: list[tuple[Kind, str, dict[str, Any]]] = []  # (kind, desired name, raw)
+    for kind, raws in zip(kinds.SITE_KINDS, site_raws, strict=True):
+        by_id = {raw["id"]: raw for raw in raws}
+        live = State()
+        _add(live, kind, "", raws)
+        state.orders[("", kind.name)] = live.orders[("", kind.name)]
+        pairs = match(kind, desired.of_kind(kind.name), live.of_kind(kind.name))
+        wanted_as = {p.live.key: p.desired.key.name for p in pairs if p.live and p.desired}
+        for resource in live.of_kind(kind.name):
+            name = wanted_as.get(resource.key)
+            found_for = name if name is not None and name != resource.key.name else None
+            state.add(replace(resource, facts=replace(resource.facts, found_for=found_for)))
+            if name is not None and kinds.children_of(kind):
+                parents.append((kind, name, by_id[resource.id or ""]))
+    state.events = tuple(name for _, name, _ in parents)
+    for kind, slug, raw in parents:
+        for child in kinds.children_of(kind):
+            if child.live_objects is not None and (slug, child.name) in desired.orders:
+                _add(state, child, slug, child.live_objects(raw))
+
+    def listing(kind: Kind) -> list[str]:
+        return [raw["id"] for parent, slug, raw in parents
+                if parent.name == kind.parent and (slug, kind.name) in desired.orders]
+
+    read_kinds = [kind for kind in kinds.CHILD_KINDS if kind.reader and listing(kind)]
+    results = await _gather(*(read_children(client, kind.reader, listing(kind))
+                              for kind in read_kinds if kind.reader))
+    slug_of = {raw["id"]: slug for _, slug, raw in parents}
+    for kind, raws in zip(read_kinds, results, strict=True):
+        assert kind.reader is not None
+        grouped = _by_parent(raws, kind.reader.by[0])
+        for parent_id in listing(kind):
+            own = grouped.get(parent_id, [])
+            if kind.drafted:
+                _add_drafted(state, kind, slug_of[parent_id], own)
+            else:
+                _add(state, kind, slug_of[parent_id], own)
+    return state
