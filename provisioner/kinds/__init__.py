@@ -47,6 +47,7 @@ from .table import (
     SITE_KINDS,
     TICKET,
     capabilities,
+    child_sections,
     children_of,
     collection_of,
     event_of,
@@ -60,6 +61,7 @@ from .table import (
 __all__ = [
     "BY_NAME", "CATEGORY", "CATEGORY_ASSIGNMENT", "CHILD_KINDS", "CONTAINER", "DRAFTS", "EVENT",
     "FORM_CONTROL", "FORM_MESSAGES", "KINDS", "POLICY", "SCHEDULE_ITEM", "SITE_KINDS", "TICKET",
-    "Kind", "Reader", "Transition", "capabilities", "children_of", "collection_of", "event_of",
-    "is_draft", "kind_of", "section_of", "spec_counts", "spec_event_slug",
+    "Kind", "Reader", "Transition", "capabilities", "child_sections", "children_of",
+    "collection_of", "event_of", "is_draft", "kind_of", "section_of", "spec_counts",
+    "spec_event_slug",
 ]

@@ -58,7 +58,7 @@ def _no_facts(source: Any) -> Facts:
     return Facts()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # a row is itself: compared and hashed by identity
 class Kind:
     """One kind of resource: a row of the table.
 

@@ -67,8 +67,10 @@ def _action(data: dict[str, Any], number: int, source: str) -> Action:
         raise ProvisionerError(f"{where} names the unknown action {verb!r}; {REMAKE}")
     if verb not in allowed:
         can = ", ".join(v for v in Verb if v in allowed)
-        raise ProvisionerError(f"{where}: {verb!r} is not an action a {kind} can take (it can "
-                               f"take: {can}); {REMAKE}")
+        noun = kinds.kind_of(kind).noun if kind in kinds.BY_NAME else f"{kind} draft"
+        article = "an" if noun[0] in "aeiou" else "a"
+        raise ProvisionerError(f"{where}: {verb!r} is not an action {article} {noun} can take "
+                               f"(it can take: {can}); {REMAKE}")
     event = "" if kind == kinds.CONTAINER.name else data["event"] or ""
     return Action(Verb(verb), ResourceKey(kind, event, data["name"]),
                   tuple(Change(c["path"], c["old"], c["new"]) for c in data["changes"]),

@@ -51,20 +51,6 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "devcon2025.yaml"
 SCENARIOS = ("fresh", "change")
 DROPPED = ("Lightning Talks", "Talk: WebAssembly Beyond the Browser")  # by `change`
 FAST_RETRIES = RetryPolicy(base_delay=0.01, max_delay=0.05)
-UNMANAGED_SPEC = {
-    "version": 1,
-    "categories": [{"name": "Community Picks"}],
-    "events": [{
-        "slug": "unmanaged-meetup", "title": "Unmanaged Meetup",
-        "location": {"type": "VENUE", "name": "Back Room"},
-        "dateAndTimeSettings": {"timeZoneId": "UTC", "startDate": "2030-01-10T18:00",
-                                "endDate": "2030-01-10T21:00"},
-        "registration": {"initialType": "TICKETING", "tickets": {"currency": "USD"}},
-        "categories": ["Community Picks"],
-        "tickets": [{"name": "Seat", "pricingMethod": {"fixedPrice": "5.00"}}],
-        "policies": [{"name": "House Rules", "body": "Be nice."}],
-    }],
-}
 
 
 @dataclass(frozen=True)
@@ -276,8 +262,6 @@ def run(server: FaultServer, scenario: str, seed_no: int, faults: Faults, folder
     began = time.perf_counter()
     key, site = server.new_site()
     target = Target("url", server.url, key, site)
-    unmanaged_path = folder / "unmanaged.yaml"
-    unmanaged_path.write_text(yaml.safe_dump(UNMANAGED_SPEC, sort_keys=False), "utf-8")
     with server.api(key, site) as api:
         spec = EXAMPLE
         if scenario == "change":

@@ -1,18 +1,39 @@
-"""Make a site hold what a spec describes, straight through the API: the "live state" of plan
-scenarios. It is deliberately naive (one call per object, in order, no diffing), so that it
-shares nothing with the planner it is used to test.
+"""Make a site hold a known state, straight through the API: the "live state" that plan and
+apply tests (and `bench/plan.py`) start from.
+
+Its one job is to send the calls of a seed file (`*.seed.json`) as written. The bodies in
+those files are literal API requests, committed (mostly beside a spec of the same state),
+so they share no code with the planner, which builds its own request bodies from a spec: a
+mistake in that code cannot hide by being made on both sides, the seed and the plan. For the
+same reason this module imports nothing from `provisioner`.
+
+A seed file is a JSON list of calls, made in order:
+
+    {"method": "POST", "path": "/events/v3/events", "body": {...}, "save": "event:devcon-2025"}
+
+- `body` (optional) is sent as the JSON body;
+- `save` (optional) remembers, under that name, the id of the object the answer holds
+  (`{"event": {"id": ...}}`);
+- any string in `path` or `body` may hold `{NAME}`, replaced by the id saved as `NAME` earlier
+  in the file (`{event:SLUG}`, `{category:NAME}`); the built-in form controls have fixed ids
+  (`name`, `email`) and are written as they are;
+- `{"repeat": [calls]}` makes its calls once per copy passed to `seed(..., copies=[...])`, for
+  fleets of like events: each copy's `{KEY}` (say `{n}`, `{day}`) is replaced by its value
+  first, everywhere in the calls, `save` included.
 """
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from provisioner.spec import wire
-from provisioner.spec.identity import event_slug
-from provisioner.spec.loader import load
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+REFERENCE = re.compile(r"\{([^{}]+)\}")
 
 
 def ok(response: httpx.Response) -> dict[str, Any]:
@@ -21,56 +42,62 @@ def ok(response: httpx.Response) -> dict[str, Any]:
     return response.json()
 
 
-def seed(api: httpx.Client, spec_path: Path) -> dict[str, str]:
-    """Create everything `spec_path` describes on `api`'s site; returns event ids by slug."""
-    result = load([str(spec_path)])
-    assert result.ok, [p.format() for p in result.problems]
-    category_ids: dict[str, str] = {}
-    event_ids: dict[str, str] = {}
-    for document in result.documents:
-        for category in document.data.get("categories") or []:
-            made = ok(api.post("/events/v1/categories",
-                               json={"category": wire.category_body(category)}))
-            category_ids[category["name"]] = made["category"]["id"]
-        for event in document.data.get("events") or []:
-            event_ids[str(event_slug(event))] = seed_event(api, event, category_ids)
-    return event_ids
+def read(path: Path) -> list[dict[str, Any]]:
+    """A seed file's entries (calls and `repeat` blocks), as written."""
+    calls = json.loads(Path(path).read_text(encoding="utf-8"))
+    assert isinstance(calls, list), f"{path}: a seed file is a JSON list of calls"
+    return calls
 
 
-def seed_event(api: httpx.Client, event: dict[str, Any], category_ids: dict[str, str]) -> str:
-    made = ok(api.post("/events/v3/events",
-                       json={"event": wire.event_body(event), "draft": True}))["event"]
-    event_id = made["id"]
-    for ticket in event.get("tickets") or []:
-        ok(api.post("/events/v3/ticket-definitions", json={
-            "ticketDefinition": {**wire.ticket_body(ticket, event), "eventId": event_id}}))
-    # policies list newest first until reordered: create them in reverse
-    for policy in reversed(event.get("policies") or []):
-        ok(api.post("/events/v2/policies",
-                    json={"policy": {**wire.policy_body(policy), "eventId": event_id}}))
-    schedule = event.get("schedule") or {}
-    for item in schedule.get("items") or []:
-        ok(api.post("/events/v1/schedule/draft", json={
-            "eventId": event_id, "item": wire.schedule_item_body(item, event)}))
-    if schedule.get("items") and schedule.get("published", True):
-        ok(api.post("/events/v1/schedule/publish", json={"eventId": event_id}))
-    form = event.get("form") or {}
-    for control in form.get("controls") or []:
-        body = wire.control_body(control)
-        builtin = set(body) & {"name", "email"}
-        if builtin:  # the built-in controls exist already: relabel them
-            ok(api.put(f"/events/v1/events/{event_id}/form/controls/{builtin.pop()}", json=body))
+def seed(api: httpx.Client, path: Path,
+         copies: Iterable[Mapping[str, str]] = ()) -> dict[str, str]:
+    """Make the calls of the seed file `path` on `api`'s site; returns event ids by slug (each
+    call saved as `event:SLUG`)."""
+    copies = list(copies)
+    saved: dict[str, str] = {}
+    repeated = False
+    for entry in read(path):
+        if "repeat" in entry:
+            repeated = True
+            assert copies, f"{path}: a `repeat` block needs copies"
+            for copy in copies:
+                for call in entry["repeat"]:
+                    _send(api, _fill(call, copy, path), saved, path)
         else:
-            ok(api.post(f"/events/v1/events/{event_id}/form/control", json=body))
-    if form.get("messages"):
-        ok(api.patch(f"/events/v1/events/{event_id}/form/messages",
-                     json={"messages": form["messages"]}))
-    for name in event.get("categories") or []:
-        ok(api.post(f"/events/v1/categories/{category_ids[name]}/events",
-                    json={"eventId": [event_id]}))
-    state = wire.event_state(event)
-    if state in ("PUBLISHED", "CANCELED"):
-        ok(api.post(f"/events/v3/events/{event_id}/publish", json={}))
-    if state == "CANCELED":
-        ok(api.post(f"/events/v3/events/{event_id}/cancel", json={}))
-    return event_id
+            _send(api, entry, saved, path)
+    assert repeated or not copies, f"{path}: copies given, but no `repeat` block to use them"
+    return {name.removeprefix("event:"): value for name, value in saved.items()
+            if name.startswith("event:")}
+
+
+def _send(api: httpx.Client, call: dict[str, Any], saved: dict[str, str], path: Path) -> None:
+    method = call["method"]
+    assert method in METHODS, f"{path}: unknown method {method}"
+    url = _fill(call["path"], saved, path, strict=True)
+    body = _fill(call["body"], saved, path, strict=True) if "body" in call else None
+    answer = ok(api.request(method, url, json=body))
+    if "save" in call:
+        made = [value["id"] for value in answer.values()
+                if isinstance(value, dict) and "id" in value]
+        assert len(made) == 1, f"{path}: {method} {url} answered no one object to save: {answer}"
+        saved[call["save"]] = made[0]
+
+
+def _fill(value: Any, names: Mapping[str, str], path: Path, strict: bool = False) -> Any:
+    """`value` with every `{NAME}` in its strings replaced from `names`; `strict`: an unknown
+    name is an error (a reference used before it was saved)."""
+    if isinstance(value, dict):
+        return {key: _fill(item, names, path, strict) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, names, path, strict) for item in value]
+    if not isinstance(value, str):
+        return value
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in names:
+            return names[name]
+        assert not strict, f"{path}: {{{name}}} is not saved by an earlier call"
+        return match.group(0)
+
+    return REFERENCE.sub(one, value)

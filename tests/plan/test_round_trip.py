@@ -33,7 +33,7 @@ def plan(server: Server, api: httpx.Client, *paths: Path) -> subprocess.Complete
 
 
 def test_everything_seeded_plans_no_changes(server: Server, api: httpx.Client) -> None:
-    seed(api, SPECS / "everything.yaml")
+    seed(api, SPECS / "everything.seed.json")
     done = plan(server, api, SPECS / "everything.yaml")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "No changes" in done.stdout
@@ -41,7 +41,7 @@ def test_everything_seeded_plans_no_changes(server: Server, api: httpx.Client) -
 
 
 def test_the_devcon_example_seeded_plans_no_changes(server: Server, api: httpx.Client) -> None:
-    seed(api, EXAMPLES / "devcon2025.yaml")
+    seed(api, EXAMPLES / "devcon2025.seed.json")
     done = plan(server, api, EXAMPLES / "devcon2025.yaml")
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines()[0].startswith(f"Target: {server.base_url}")
@@ -49,7 +49,7 @@ def test_the_devcon_example_seeded_plans_no_changes(server: Server, api: httpx.C
 
 def test_the_same_inputs_give_byte_identical_plans(server: Server, api: httpx.Client,
                                                    tmp_path: Path) -> None:
-    seed(api, SPECS / "everything.yaml")
+    seed(api, SPECS / "everything.seed.json")
     changed = tmp_path / "changed.yaml"
     text = (SPECS / "everything.yaml").read_text(encoding="utf-8")
     changed.write_text(text.replace("Morning session.", "Morning keynote.")

@@ -2,8 +2,8 @@
 
 Each folder under `scenarios/` is one scenario:
 
-- `live.yaml` (optional): a spec the site is seeded with (`seed.seed`, plain API calls); an
-  absent file means an empty site;
+- `live.yaml` (optional): the state the site starts in, as a spec; `live.seed.json` beside it
+  holds the literal API calls that make that state (`seed.seed`); no files, an empty site;
 - `edits.json` (optional): API calls made after seeding, standing for changes made outside the
   tool (in the dashboard, by another script, by guests buying tickets);
 - `spec.yaml`: the desired spec handed to `provisioner plan`;
@@ -141,7 +141,7 @@ def test_scenario(name: str, server: Server, api: httpx.Client, clock: FakeClock
     """`clock` freezes the emulator's time (2026-01-01), so sales and event status never
     depend on the day the tests run."""
     folder = SCENARIOS / name
-    live = folder / "live.yaml"
+    live = folder / "live.seed.json"
     events = seed(api, live) if live.exists() else {}
     apply_edits(api, events, folder / "edits.json")
 
@@ -171,7 +171,8 @@ def test_scenario(name: str, server: Server, api: httpx.Client, clock: FakeClock
 
 
 def test_every_scenario_folder_is_complete() -> None:
-    allowed = {"live.yaml", "edits.json", "spec.yaml", "expect.yaml", "plan.json"}
+    allowed = {"live.yaml", "live.seed.json", "edits.json", "spec.yaml", "expect.yaml",
+               "plan.json"}
     folders = [p for p in SCENARIOS.iterdir() if p.is_dir()]
     assert folders, "no scenarios found"
     for folder in folders:
