@@ -55,7 +55,6 @@ from .table import (
     kind_of,
     section_of,
     spec_counts,
-    spec_event_slug,
 )
 
 __all__ = [
@@ -63,5 +62,4 @@ __all__ = [
     "FORM_CONTROL", "FORM_MESSAGES", "KINDS", "POLICY", "SCHEDULE_ITEM", "SITE_KINDS", "TICKET",
     "Kind", "Reader", "Transition", "capabilities", "child_sections", "children_of",
     "collection_of", "event_of", "is_draft", "kind_of", "section_of", "spec_counts",
-    "spec_event_slug",
 ]

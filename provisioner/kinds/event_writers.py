@@ -7,12 +7,16 @@ they fill in; each is the `writer` of a row in `table`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..client.http import WixClient
 from ..model import Verb
 from . import form_controls
 from .writer import Job, Need, Writer, changed_top_level, one_of
+
+if TYPE_CHECKING:  # the client is passed in; importing it would load httpx for
+    # commands that only read the table (validate)
+    from ..client.http import WixClient
+
 
 # --- ticket definitions and policies: revisioned, queried by event, moved by reference ----
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..spec.identity import FORM_KINDS_BY_KIND, control_identity
+from ..spec.identity import control_identity
 
 KINDS = ("text", "phone", "date", "dropdown", "checkbox", "radioButton", "address",
          "additionalGuests", "name", "email")
@@ -112,5 +112,3 @@ def identity_name(view: dict[str, Any]) -> str | None:
     how, value = found
     return f"({value})" if how == "kind" else value
 
-
-ONE_PER_FORM = FORM_KINDS_BY_KIND

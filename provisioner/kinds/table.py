@@ -12,7 +12,6 @@ from dataclasses import replace
 from typing import Any
 
 from ..model import Facts, Mark, ResourceKey, Verb
-from ..spec.identity import event_slug
 from ..spec.shapes import items, mapping
 from ..spec.times import instant
 from . import bodies, event_writers, form_controls, site_writers
@@ -230,13 +229,6 @@ def collection_of(key: ResourceKey) -> tuple[str, str]:
     """(event slug, member kind); a draft's actions belong to the collection it drafts."""
     drafted = DRAFTS.get(key.kind)
     return event_of(key), drafted.name if drafted else key.kind
-
-
-def spec_event_slug(event: dict[str, Any]) -> str:
-    """The name a spec's event goes by (its slug, or one made from its title)."""
-    slug = event_slug(event)
-    assert slug is not None, "call only on a validated spec"
-    return slug
 
 
 def section_of(holder: Any, kind: Kind) -> Any:

@@ -18,11 +18,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..client.errors import ProvisionerError
-from ..client.http import WixClient
 from ..model import Action, Verb
+
+if TYPE_CHECKING:  # hooks are given a client; importing it here would load httpx for
+    # commands that only read the table (validate)
+    from ..client.http import WixClient
 
 
 class Need(StrEnum):
@@ -60,13 +63,13 @@ class Job:
         return value
 
 
-Hook = Callable[[WixClient, Job], Awaitable[Any]]
+Hook = Callable[["WixClient", Job], Awaitable[Any]]
 # (client, verb, jobs): one call for many actions of the same verb and batch key
-BatchHook = Callable[[WixClient, Verb, list[Job]], Awaitable[Any]]
+BatchHook = Callable[["WixClient", Verb, list[Job]], Awaitable[Any]]
 BATCH_LIMIT = 100  # ids one batched call takes (assign, unassign, delete schedule items)
 # (client, job, member id, the id it goes after (None: first), the id it goes before, its
 # index in the collection)
-MoveHook = Callable[[WixClient, Job, str, str | None, str | None, int], Awaitable[Any]]
+MoveHook = Callable[["WixClient", Job, str, str | None, str | None, int], Awaitable[Any]]
 
 
 @dataclass(frozen=True)

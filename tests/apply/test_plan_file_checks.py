@@ -33,22 +33,16 @@ def one(verb: str, kind: str, event: str, name: str) -> dict[str, Any]:
     return data
 
 
-BAD = [
-    pytest.param(one("create", "coupon", "gala", "SPRING"), "unknown kind 'coupon'",
-                 id="unknown-kind"),
-    pytest.param(one("delete", "event", "", "gala"), "'delete' is not an action an event can take",
-                 id="event-delete"),
-    pytest.param(one("publish", "policy", "gala", "Refunds"), "'publish' is not an action",
-                 id="policy-publish"),
-    pytest.param(one("delete", "formMessages", "gala", "messages"), "'delete' is not an",
-                 id="messages-delete"),
-    pytest.param(one("update", "schedule", "gala", "draft"), "'update' is not an action",
-                 id="draft-update"),
-    pytest.param(one("reorder", "category", "", "*"), "'reorder' is not an action",
-                 id="category-reorder"),
-    pytest.param(one("assign", "ticket", "gala", "VIP"), "'assign' is not an action",
-                 id="ticket-assign"),
-]
+BAD = [pytest.param(one(verb, kind, event, name), message, id=f"{kind}-{verb}")
+       for verb, kind, event, name, message in [
+           ("create", "coupon", "gala", "SPRING", "unknown kind 'coupon'"),
+           ("delete", "event", "", "gala", "'delete' is not an action an event can take"),
+           ("publish", "policy", "gala", "Refunds", "'publish' is not an action a policy"),
+           ("delete", "formMessages", "gala", "messages", "'delete' is not an action a form"),
+           ("update", "schedule", "gala", "draft", "'update' is not an action a schedule"),
+           ("reorder", "category", "", "*", "'reorder' is not an action a category"),
+           ("assign", "ticket", "gala", "VIP", "'assign' is not an action a ticket"),
+       ]]
 
 
 @pytest.mark.parametrize(("data", "message"), BAD)
