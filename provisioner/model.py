@@ -5,7 +5,8 @@ form (`Resource`), a whole side of the comparison (`State`), one field change (`
 step of a plan (`Action`) and the plan itself (`Plan`).
 
 This module is the shared vocabulary of every layer and imports nothing from the rest of the
-package; it names no kind (see `provisioner.kinds` for those).
+package; it names no kind (see `provisioner.kinds` for those) beyond the `event[...]` prefix
+of the address format that plan files carry.
 
 Desired (from the spec) and live (from the API) are both a `State` of `Resource`s keyed by
 `ResourceKey`, so the diff compares like with like. All values are frozen; a `Plan` prints,

@@ -22,7 +22,8 @@ Adding a kind (say, an event's "coupons"):
    verb the kind cannot do, and plans and plan files respect that;
 3. its row in `table.py`: name, nouns, section, parent, schema entry, how it is read
    (`reader`, or `live_objects` when it comes with its parent), what is compared and how it
-   is named; put it in `_ROWS` where its phase should run;
+   is named; list it in `_EVENT_CHILDREN` (or `KINDS`, for a site-level kind) where its
+   phase should run;
 4. its emulator routes (`provisioner/emulator/`), written from the API documentation, not
    from this table;
 5. its tests: a plan scenario in `tests/plan/scenarios/`, seeded with literal API bodies.

@@ -8,7 +8,6 @@ controls, form messages and category assignments.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from ..model import Facts, Mark, ResourceKey, Verb
@@ -112,21 +111,6 @@ CATEGORY = Kind(
                   paging="offset"),
     writer=site_writers.CATEGORY,
 )
-EVENT = Kind(
-    "event", "event", "events", "event", section=("events",), parent=None, count_key="events",
-    # `drop` is completed with the child sections below, once the children are known
-    drop=("renamed_from", "id", *bodies.EVENT_SPEC_KEYS),
-    rich_keys=("description",), immutable=("registration.initialType",), name_in_data=False,
-    # the site's currency when an event with only free tickets names none
-    computed=("registration.tickets.currency",),
-    spec_body=_event_body, spec_facts=_event_facts, name_of=_event_name,
-    live_facts=_event_status, life_cycle=_event_life_cycle, fingerprint="updatedDate",
-    # forms and category assignments come with their event, so they cost no call of their own
-    reader=Reader("/events/v3/events/query", "events", extra=(
-        ("fields", [*site_writers.EVENT_FIELDS, "FORM", "CATEGORIES"]),
-        ("includeDrafts", True)), by=("slug", "id"), paging="offset"),
-    writer=site_writers.EVENT,
-)
 TICKET = Kind(
     "ticket", "ticket definition", "ticket definitions", "ticket", section=("tickets",),
     count_key="tickets", ordered=True, fingerprint="revision", spec_body=bodies.ticket_body,
@@ -172,21 +156,29 @@ CATEGORY_ASSIGNMENT = Kind(
     live_objects=_assignments, writer=site_writers.CATEGORY_ASSIGNMENT, refers_to="category",
 )
 
-_ROWS: tuple[Kind, ...] = (CATEGORY, EVENT, TICKET, POLICY, SCHEDULE_ITEM, FORM_CONTROL,
-                           FORM_MESSAGES, CATEGORY_ASSIGNMENT)
-
-
-def child_sections(parent: str) -> tuple[str, ...]:
-    """The spec keys that hold `parent`'s children (`tickets`, `schedule`, ...), once each."""
-    return tuple(dict.fromkeys(k.section[0] for k in _ROWS if k.parent == parent))
-
-
-# an event's data leaves out the sections that hold its children
-EVENT = replace(EVENT, drop=(*EVENT.drop, *child_sections(EVENT.name)))
+_EVENT_CHILDREN = (TICKET, POLICY, SCHEDULE_ITEM, FORM_CONTROL, FORM_MESSAGES,
+                   CATEGORY_ASSIGNMENT)
+EVENT = Kind(
+    "event", "event", "events", "event", section=("events",), parent=None, count_key="events",
+    # an event's data leaves out its identity, its life cycle and the sections of its children
+    drop=("renamed_from", "id", *bodies.EVENT_SPEC_KEYS,
+          *dict.fromkeys(child.section[0] for child in _EVENT_CHILDREN)),
+    rich_keys=("description",), immutable=("registration.initialType",), name_in_data=False,
+    # the site's currency when an event with only free tickets names none
+    computed=("registration.tickets.currency",),
+    spec_body=_event_body, spec_facts=_event_facts, name_of=_event_name,
+    live_facts=_event_status, life_cycle=_event_life_cycle, fingerprint="updatedDate",
+    # forms and category assignments come with their event, so they cost no call of their own
+    reader=Reader("/events/v3/events/query", "events", extra=(
+        ("fields", [*site_writers.EVENT_FIELDS, "FORM", "CATEGORIES"]),
+        ("includeDrafts", True)), by=("slug", "id"), paging="offset"),
+    writer=site_writers.EVENT,
+)
 
 # --- the table and its lookups --------------------------------------------------------------
 
-KINDS: tuple[Kind, ...] = tuple(EVENT if k.name == EVENT.name else k for k in _ROWS)
+# the table, in the order a phase of a plan runs through it
+KINDS: tuple[Kind, ...] = (CATEGORY, EVENT, *_EVENT_CHILDREN)
 BY_NAME = {kind.name: kind for kind in KINDS}
 SITE_KINDS = tuple(kind for kind in KINDS if kind.site_level)
 CHILD_KINDS = tuple(kind for kind in KINDS if not kind.site_level)
@@ -194,6 +186,11 @@ CHILD_KINDS = tuple(kind for kind in KINDS if not kind.site_level)
 DRAFTS = {kind.draft_address: kind for kind in KINDS if kind.drafted}
 # the kind whose objects hold the others (an address names it: `event[slug].ticket[name]`)
 CONTAINER = EVENT
+
+
+def child_sections(parent: str) -> tuple[str, ...]:
+    """The spec keys that hold `parent`'s children (`tickets`, `schedule`, ...), once each."""
+    return tuple(dict.fromkeys(k.section[0] for k in KINDS if k.parent == parent))
 
 
 def children_of(kind: Kind) -> tuple[Kind, ...]:
