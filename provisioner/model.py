@@ -85,11 +85,14 @@ class Facts:
     """
 
     sold: int = 0  # live: tickets sold (a ticket definition)
+    left: int | None = None  # live: tickets left to sell; None when unlimited
     existing: bool = False  # desired: made outside this tool, never created by it (a category)
     lifecycle: str | None = None  # desired: the state the spec asks (DRAFT/PUBLISHED/CANCELED)
     status: str | None = None  # live: the status the site reports (an event)
     found_for: str | None = None  # live: the desired name it was matched to under another one
     # (an event found by a former slug or a pinned id)
+    duplicate_of: str | None = None  # live: another object of its collection has the same
+    # natural name and is the one kept; this copy goes by that name plus `#N`
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ checked and honestly reported.
 - `ledger`: the ids known while applying (live ones, and those made on the way);
 - `moves`: the fewest single moves that reorder a collection;
 - `stale`: whether a saved plan still holds on the site;
+- `already`: whether the site already shows a saved plan's actions (applied before);
 - `guard`: the risky actions refused unless explicitly allowed;
 - `report`: what became of each action and of the run.
 

@@ -9,7 +9,9 @@ most `parallelism` calls at once, and an honest account of each one.
   again. Reorder moves, which are the same however often they are made, are just repeated.
 - A failed action stops only the actions that wait for it; they are reported as skipped.
 - Risky actions (cancelling an event, deleting what has sold) are refused before any call
-  unless allowed (see `guard`, which the caller runs first).
+  unless allowed (see `guard`, which the caller runs first); the sales of a kind marked
+  `recheck_before_delete` are read again right before its delete, so a sale that lands after
+  the plan's read fails that delete (unless allowed) instead of losing the sale.
 - A verb the kind's writer has no hook for fails that action with a message (plan files are
   checked against the kinds' capabilities when loaded, so only a bug can get here).
 """
@@ -27,9 +29,11 @@ from ..client.errors import ApiError, OutcomeUnknown, ProvisionerError
 from ..client.http import WixClient
 from ..kinds import Kind
 from ..kinds.writer import BATCH_LIMIT, Hook, Job, Writer
-from ..model import REMOVALS, Action, Plan, State, Verb
+from ..model import REMOVALS, Action, Mark, Plan, State, Verb, allow_flag
+from ..plan.build import deletion_risk
 from ..plan.desired import shaped
-from ..plan.diff import field_changes
+from ..plan.live import add_members, read_children
+from .already import shows
 from .graph import dependencies
 from .ledger import Ledger
 from .moves import moves
@@ -41,9 +45,11 @@ FOUND_DONE = "found done on the site after its answer was lost"
 
 class Executor:
     def __init__(self, client: WixClient, plan: Plan, live: State, *, parallelism: int,
+                 allowed: frozenset[str] = frozenset(),
                  on_start: Callable[[Action], Any] | None = None,
                  on_done: Callable[[Outcome], Any] | None = None) -> None:
         self.client, self.plan = client, plan
+        self.allowed = allowed
         self.ledger = Ledger(live, plan)
         self.parallelism = max(1, parallelism)
         self.on_start = on_start or (lambda action: None)
@@ -157,6 +163,8 @@ class Executor:
         new_id, detail = made
         if new_id and action.verb == kind.verbs[0]:
             self.ledger.ids[action.address] = new_id
+        if kind.bumps is not None:
+            await self._take_bumped_revisions(kinds.BY_NAME[kind.bumps], job)
         return Outcome(action, Status.APPLIED, detail, new_id or job.id)
 
     async def _dispatch(self, action: Action, kind: Kind, writer: Writer, job: Job
@@ -176,8 +184,42 @@ class Executor:
                                    f"{verb!r}")
         if verb == make and not draft:
             return await self._create(writer, hook, job)
+        if verb == remove and kind.recheck_before_delete:
+            await self._still_allowed(kind, writer, job)
         _, detail = await _tried(lambda: hook(client, job), self._landed(kind, writer, job))
         return None, detail
+
+    async def _take_bumped_revisions(self, bumped: Kind, job: Job) -> None:
+        """After a change that gives every `bumped` member of the event a new revision (a
+        currency change), read them once and take each new revision that is exactly one
+        above the one the plan read: that step is this change's own. Anything else is
+        another writer's edit, and the plan's revision stays, so the update meets it as a
+        conflict."""
+        if bumped.reader is None or not job.event_id:
+            return
+        try:
+            raws = await read_children(self.client, bumped.reader, [job.event_id])
+        except ProvisionerError:
+            return  # the updates then meet the old revisions as conflicts: nothing is lost
+        members = State()
+        add_members(members, bumped, kinds.event_of(job.action.key), raws)
+        for resource in members.resources.values():
+            address, now = resource.key.address, resource.fingerprint or ""
+            before = self.ledger.revisions.get(address)
+            if before and before.isdigit() and now == f"revision:{int(before) + 1}":
+                self.ledger.revisions[address] = str(int(before) + 1)
+
+    async def _still_allowed(self, kind: Kind, writer: Writer, job: Job) -> None:
+        """Read the object's sales again right before deleting it: a sale since the plan's
+        read makes the delete risky, refused unless its flag was given."""
+        found = await writer.fetch(self.client, job)
+        if found is None:
+            return  # gone already: the delete's own answer says so
+        marks, note = deletion_risk(kind.live_facts(found))
+        flag = allow_flag(job.action)
+        if Mark.RISKY in marks and flag not in self.allowed:
+            raise ProvisionerError(f"not deleted: it has sold since the plan read the site "
+                                   f"({note}); pass {flag} to delete it anyway")
 
     async def _create(self, writer: Writer, create: Hook, job: Job) -> tuple[str | None, str]:
         async def adopted() -> str | None:  # a create that landed is found by natural key
@@ -205,8 +247,7 @@ class Executor:
             if verb in (Verb.PUBLISH, Verb.CANCEL):
                 return writer.reached is not None and writer.reached(verb, found)
             view = kind.live_view(found)
-            wanted = shaped(kind, kind.body_view(job.body))
-            return view is not None and not field_changes(kind, wanted, shaped(kind, view))
+            return view is not None and shows(kind, job.body, shaped(kind, view))
 
         async def done() -> str | None:
             return "" if await check() else None
@@ -280,8 +321,10 @@ def _did_not(outcome: Outcome) -> str:
 
 async def execute(client: WixClient, plan: Plan, live: State, *,
                   parallelism: int = DEFAULT_PARALLELISM,
+                  allowed: frozenset[str] = frozenset(),
                   on_start: Callable[[Action], Any] | None = None,
                   on_done: Callable[[Outcome], Any] | None = None) -> Report:
-    """Apply `plan` on `client`'s site; `live` is the state it was checked against."""
-    return await Executor(client, plan, live, parallelism=parallelism, on_start=on_start,
-                          on_done=on_done).run()
+    """Apply `plan` on `client`'s site; `live` is the state it was checked against;
+    `allowed` holds the flags given for risky actions (`--allow-delete-sold`, ...)."""
+    return await Executor(client, plan, live, parallelism=parallelism, allowed=allowed,
+                          on_start=on_start, on_done=on_done).run()

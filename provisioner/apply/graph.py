@@ -17,6 +17,9 @@ order is what it preserves):
   create or update of what it names;
 - `draft_after_changes`: a draft's publish or discard waits for every change to the
   drafted collection;
+- `writes_after_revision_bump`: creates and updates of a kind wait for a change in the same
+  event that gives each of its members a new revision (a currency change rewrites every
+  ticket definition's prices), so they are sent with the new revision and the new currency;
 - `life_cycle_last`: an event's publish and cancel wait for everything else of the event, so
   nothing is published half made.
 
@@ -116,6 +119,18 @@ def draft_after_changes(actions: Sequence[Action]) -> Edges:
                 yield index, change
 
 
+def writes_after_revision_bump(actions: Sequence[Action]) -> Edges:
+    def bumping(action: Action) -> bool:
+        kind = kinds.BY_NAME.get(action.key.kind)
+        return kind is not None and kind.bumps is not None
+
+    bumps = _indexes(actions, bumping, lambda a: (_event(a), kinds.BY_NAME[a.key.kind].bumps))
+    for index, action in enumerate(actions):
+        if _made(action):
+            for bump in bumps.get((_event(action), action.key.kind), ()):
+                yield index, bump
+
+
 def life_cycle_last(actions: Sequence[Action]) -> Edges:
     per_event = _indexes(actions, lambda a: bool(_event(a)), _event)
     for index, action in enumerate(actions):
@@ -127,7 +142,7 @@ def life_cycle_last(actions: Sequence[Action]) -> Edges:
 
 RULES: tuple[Rule, ...] = (wait_for_parent, write_after_removal, creates_in_arrival_order,
                            reorder_after_changes, reference_after_target, draft_after_changes,
-                           life_cycle_last)
+                           writes_after_revision_bump, life_cycle_last)
 
 
 def dependencies(actions: Sequence[Action]) -> list[set[int]]:

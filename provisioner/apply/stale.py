@@ -3,7 +3,8 @@
 `footprint(plan)` is the part of a spec the plan stands for (its events, the collections it
 changes, the site-level objects it names or refers to), in the shape
 `plan.live.live_state` reads; `moved(plan, live)`
-names every object whose version is no longer the one the plan was made against.
+names every object whose version is no longer the one the plan was made against (whether
+that is the plan's own doing, a plan applied before, is `already`'s question).
 """
 
 from __future__ import annotations
@@ -49,12 +50,15 @@ def footprint(plan: Plan) -> State:
     return state
 
 
-def _live_event(live: State, action: Action) -> Resource | None:
-    slug = kinds.event_of(action.key)
-    for resource in live.of_kind(kinds.CONTAINER.name):
-        if resource.key.name == slug or resource.facts.found_for == slug:
-            return resource
-    return None
+def live_object(action: Action, live: State) -> Resource | None:
+    """The live object `action` acts on: by its id when the plan knew one, else by its
+    address or the name it was found for (an event found by a former slug)."""
+    _, kind_name = kinds.collection_of(action.key)
+    scope = live.of_kind(kind_name, action.key.event)
+    if action.id:
+        return next((r for r in scope if r.id == action.id), None)
+    return live.resources.get(action.key) or next(
+        (r for r in scope if r.facts.found_for == action.key.name), None)
 
 
 def current(plan: Plan, action: Action, live: State) -> str:
@@ -66,20 +70,15 @@ def current(plan: Plan, action: Action, live: State) -> str:
     if kinds.is_draft(action.key):
         draft = live.drafts.get((slug, kind_name))
         return draft.fingerprint if draft else ABSENT
-    if action.key.kind == kinds.CONTAINER.name:
-        event = _live_event(live, action)
-        return (event.fingerprint or ABSENT) if event else ABSENT
-    if action.id:
-        found = next((r for r in live.of_kind(kind_name, slug) if r.id == action.id), None)
-    else:
-        found = live.resources.get(action.key)
+    found = live_object(action, live)
     return (found.fingerprint or ABSENT) if found else ABSENT
 
 
-def moved(plan: Plan, live: State) -> list[str]:
-    """One sentence per object the site changed since the plan was made; empty if none."""
+def moved(plan: Plan, live: State) -> dict[str, str]:
+    """Address -> a sentence saying how, for every object the site changed since the plan was
+    made; empty if none."""
     by_address = {action.address: action for action in plan.actions}
-    out = []
+    out: dict[str, str] = {}
     for address, expected in plan.fingerprints.items():
         action = by_address.get(address)
         if action is None:
@@ -88,12 +87,12 @@ def moved(plan: Plan, live: State) -> list[str]:
         if now == expected:
             continue
         if expected == ABSENT:
-            out.append(f"{address} now exists on the site (the plan would create it)")
+            out[address] = f"{address} now exists on the site (the plan would create it)"
         elif now == ABSENT:
-            out.append(f"{address} no longer exists on the site")
+            out[address] = f"{address} no longer exists on the site"
         else:
-            out.append(f"{address} changed on the site since the plan was made "
-                       f"({_short(expected)} → {_short(now)})")
+            out[address] = (f"{address} changed on the site since the plan was made "
+                            f"({_short(expected)} → {_short(now)})")
     return out
 
 

@@ -21,6 +21,9 @@ from ..client.target import resolve_target
 from .common import color_text, configure_logging, fail, load_desired
 
 DEFAULT_RATE_LIMIT = 200  # calls a minute: what Wix allows a site
+# seconds to wait for another apply on the sandbox: far longer than any sandbox apply takes,
+# yet a pipeline behind an apply left at its confirmation question still ends
+DEFAULT_LOCK_TIMEOUT = 300
 
 
 @click.command()
@@ -36,6 +39,11 @@ DEFAULT_RATE_LIMIT = 200  # calls a minute: what Wix allows a site
 @click.option("--rate-limit", type=click.IntRange(0), default=DEFAULT_RATE_LIMIT,
               show_default=True, help="Calls a minute to allow ourselves on a remote site "
                                       "(Wix allows about 200); 0: no limit of our own.")
+@click.option("--lock-timeout", type=click.FloatRange(0), default=DEFAULT_LOCK_TIMEOUT,
+              show_default=True, metavar="SECONDS",
+              help="How long to wait for another apply on the local sandbox to finish (an "
+                   "apply locks the sandbox); 0: fail at once. Ignored for a remote site, "
+                   "which has no lock: serialise a pipeline's applies per site.")
 @click.option("--allow-delete-sold", is_flag=True,
               help="Allow deleting ticket definitions that have sold tickets.")
 @click.option("--allow-cancel", is_flag=True, help="Allow cancelling events.")
@@ -49,7 +57,7 @@ def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> No
     that nothing it touches has changed on the site since.
     """
     # the heavy stages load only when apply runs, so other commands start fast
-    from .apply_session import Session, empty_report, saved_plan
+    from .apply_session import AlreadyApplied, Session, empty_report, saved_plan
     from .progress import problems, report_json, summary
 
     configure_logging(options["debug"])
@@ -76,6 +84,9 @@ def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> No
             stop(str(error))
     try:
         report, verified = asyncio.run(session.run(desired, saved))
+    except AlreadyApplied as done:
+        session.already_applied(done.plan)
+        return
     except ProvisionerError as error:
         stop(str(error))
     except KeyboardInterrupt:
@@ -93,5 +104,7 @@ def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> No
     if verified:
         session.say("Checked: a new plan finds no changes.")
     if not report.ok or verified is False:
-        session.say("Run apply again to finish; it picks up where this one stopped.")
+        again = "Run apply again" if saved is None else \
+            "Make a new plan (provisioner plan SPEC --out FILE) and apply it"
+        session.say(f"{again} to finish; it picks up where this one stopped.")
         raise SystemExit(1)

@@ -4,6 +4,7 @@ command in `cli_apply` only parses options and prints the outcome."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -11,16 +12,17 @@ from typing import Any
 
 import click
 
+from ..apply.already import ALREADY_APPLIED, recheck
 from ..apply.executor import execute
 from ..apply.graph import dependencies
 from ..apply.guard import refused
 from ..apply.report import Report
-from ..apply.stale import footprint, moved
+from ..apply.stale import footprint
 from ..client.errors import ProvisionerError
 from ..client.http import WixClient
 from ..client.session import connect
 from ..client.target import Target
-from ..model import ALLOW_CANCEL, ALLOW_SOLD_DELETE, Plan, State
+from ..model import ALLOW_CANCEL, ALLOW_SOLD_DELETE, Action, Plan, State
 from ..plan.build import build_plan
 from ..plan.live import live_state
 from ..plan.planfile import load_plan
@@ -38,6 +40,14 @@ def saved_plan(paths: tuple[str, ...]) -> Plan | None:
     plan = load_plan(Path(paths[0]))
     dependencies(plan.actions)
     return plan
+
+
+class AlreadyApplied(Exception):
+    """A saved plan the site already shows whole: the run ends there, successfully."""
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__("already applied")
+        self.plan = plan
 
 
 class Session:
@@ -72,7 +82,7 @@ class Session:
 
     async def run(self, desired: State | None, saved: Plan | None) -> tuple[Report | None,
                                                                            bool | None]:
-        async with connect(self.target) as client:
+        async with connect(self.target, self.options["lock_timeout"]) as client:
             self.tune(client)
             if desired is not None:
                 live = await live_state(client, desired)
@@ -88,8 +98,7 @@ class Session:
                                        "the spec (see above)")
             if not plan.has_changes:
                 return None, None
-            allowed = {flag for flag, given in ((ALLOW_SOLD_DELETE, self.options[
-                "allow_delete_sold"]), (ALLOW_CANCEL, self.options["allow_cancel"])) if given}
+            allowed = self.allowed()
             _guard(plan, allowed, live)
             asked = not self.options["auto_approve"]
             if not self.confirm(plan):
@@ -107,23 +116,41 @@ class Session:
                     self.show(again)
             return report, verified
 
+    def allowed(self) -> set[str]:
+        """The flags given for risky actions."""
+        return {flag for flag, given in ((ALLOW_SOLD_DELETE, self.options["allow_delete_sold"]),
+                                         (ALLOW_CANCEL, self.options["allow_cancel"])) if given}
+
     def tune(self, client: WixClient) -> None:
         limit = self.options["rate_limit"]
         if self.target.name != "local" and limit:
             client.limit_rate(limit)
 
     async def checked(self, client: WixClient, plan: Plan) -> State:
-        """The live state of what `plan` touches, refusing the plan if any of it moved."""
+        """The live state of what `plan` touches, refusing the plan if any of it moved, unless
+        every move is the plan's own: then it was applied before, and the run ends here."""
         if plan.target != self.target.describe(full=True):
             raise ProvisionerError(f"the plan was made for {plan.target!r}, not "
                                    f"{self.target.describe(full=True)!r}; make a new plan for this "
                                    "target")
         live = await live_state(client, footprint(plan))
-        stale = moved(plan, live)
-        if stale:
-            raise ProvisionerError("the plan is stale, nothing was changed:\n  " +
-                                   "\n  ".join(stale) + "\nmake a new plan")
-        return live
+        moves = recheck(plan, live)
+        if moves is None:
+            return live
+        if moves.applied:
+            raise AlreadyApplied(plan)
+        raise ProvisionerError(moves.refusal())
+
+    def already_applied(self, plan: Plan) -> None:
+        """Report a run whose saved plan the site already shows whole: say so (with --json,
+        a report of every action `already applied`); nothing was changed."""
+        if self.machine:
+            click.echo(json.dumps(empty_report(self.target, ok=True, already=plan.actions),
+                                  indent=2))
+        self.say(f"This plan has already been applied to "
+                 f"{self.target.describe().removeprefix('Target: ')}: the site already shows "
+                 f"every change it makes ({plural(len(plan.actions), 'action')}). Nothing was "
+                 "changed.")
 
     async def execute(self, client: WixClient, plan: Plan, live: State) -> Report:
         live_view = self.out.isatty() and not os.environ.get("CI")
@@ -132,7 +159,8 @@ class Session:
         self.say()
         with shown:
             return await execute(client, plan, live, parallelism=self.options["parallelism"],
-                                 on_start=shown.started, on_done=shown.done)
+                                 allowed=frozenset(self.allowed()), on_start=shown.started,
+                                 on_done=shown.done)
 
 
 def _guard(plan: Plan, allowed: set[str], live: State) -> None:
@@ -142,10 +170,16 @@ def _guard(plan: Plan, allowed: set[str], live: State) -> None:
                                "\n  ".join(refusals))
 
 
-def empty_report(target: Target, ok: bool, error: str = "") -> dict[str, Any]:
-    """The --json report of a run that changed nothing: no changes, or refused (`error`)."""
+def empty_report(target: Target, ok: bool, error: str = "",
+                 already: tuple[Action, ...] = ()) -> dict[str, Any]:
+    """The --json report of a run that changed nothing: no changes, refused (`error`), or a
+    saved plan the site already shows (`already`: its actions)."""
     report: dict[str, Any] = {"format_version": 1, "target": target.describe(full=True),
                               "ok": ok, "summary": {}, "actions": []}
     if error:
         report["error"] = error
+    if already:
+        report["summary"] = {ALREADY_APPLIED: len(already)}
+        report["actions"] = [{"address": a.address, "action": a.verb, "status": ALREADY_APPLIED,
+                              "detail": "the site already shows this change"} for a in already]
     return report

@@ -47,6 +47,7 @@ from .table import (
     SCHEDULE_ITEM,
     SITE_KINDS,
     TICKET,
+    TICKET_CURRENCY,
     capabilities,
     child_sections,
     children_of,
@@ -61,6 +62,7 @@ from .table import (
 __all__ = [
     "BY_NAME", "CATEGORY", "CATEGORY_ASSIGNMENT", "CHILD_KINDS", "CONTAINER", "DRAFTS", "EVENT",
     "FORM_CONTROL", "FORM_MESSAGES", "KINDS", "POLICY", "SCHEDULE_ITEM", "SITE_KINDS", "TICKET",
+    "TICKET_CURRENCY",
     "Kind", "Reader", "Transition", "capabilities", "child_sections", "children_of",
     "collection_of", "event_of", "is_draft", "kind_of", "section_of", "spec_counts",
 ]

@@ -22,9 +22,10 @@ if TYPE_CHECKING:  # the client is passed in; importing it would load httpx for
 
 
 def _revisioned(path: str, wrapper: str, items_key: str, move_keys: tuple[str, str, str],
-                whole_update: bool) -> Writer:
+                whole_update: bool, fields: tuple[str, ...] = ()) -> Writer:
     """A kind with revisions, a query by `eventId` and a reorder call taking the moved id and
-    one reference (`move_keys`: moved, after, before)."""
+    one reference (`move_keys`: moved, after, before); `fields`: the fieldsets a fetch asks
+    for (a ticket definition's sales)."""
 
     async def create(client: WixClient, job: Job) -> str:
         made = await client.post(path, {wrapper: {**job.body, "eventId": job.need(Need.EVENT)}})
@@ -43,7 +44,9 @@ def _revisioned(path: str, wrapper: str, items_key: str, move_keys: tuple[str, s
         where: dict[str, Any] = ({"id": {"$eq": job.id}} if job.id else
                                  {"eventId": {"$eq": job.need(Need.EVENT)},
                                   "name": {"$eq": job.body.get("name", job.name)}})
-        found = await client.query_all(f"{path}/query", {"query": {"filter": where}},
+        found = await client.query_all(f"{path}/query", {"query": {"filter": where},
+                                                         **({"fields": list(fields)}
+                                                            if fields else {})},
                                        items_key, "metadata", style="cursor")
         return one_of(found, job, lambda raw: True)
 
@@ -60,9 +63,32 @@ def _revisioned(path: str, wrapper: str, items_key: str, move_keys: tuple[str, s
 
 TICKET = _revisioned("/events/v3/ticket-definitions", "ticketDefinition", "ticketDefinitions",
                      ("ticketDefinitionId", "afterDefinitionId", "beforeDefinitionId"),
-                     whole_update=False)
+                     whole_update=False, fields=("SALES_DETAILS",))
 POLICY = _revisioned("/events/v2/policies", "policy", "policies",
                      ("policyId", "afterPolicyId", "beforePolicyId"), whole_update=True)
+
+
+# --- an event's ticket currency (ChangeCurrency: every price of the event at once) -------
+
+TICKET_DEFINITIONS = "/events/v3/ticket-definitions"
+
+
+async def _currency_change(client: WixClient, job: Job) -> str:
+    # the amounts stay as they are: 10 USD becomes 10 EUR (the spec states the new prices)
+    await client.post(f"{TICKET_DEFINITIONS}/currency", {"eventId": job.need(Need.EVENT),
+                                                         "currency": job.body["currency"]})
+    return job.event_id or ""
+
+
+async def _currency_fetch(client: WixClient, job: Job) -> dict[str, Any] | None:
+    found = await client.query_all("/events/v3/events/query", {
+        "query": {"filter": {"id": {"$eq": job.need(Need.EVENT)}}}, "fields": ["REGISTRATION"],
+        "includeDrafts": True}, "events", style="offset")
+    tickets = ((found[0].get("registration") or {}).get("tickets") or {}) if found else {}
+    return {"currency": tickets["currency"]} if tickets.get("currency") else None
+
+
+TICKET_CURRENCY = Writer(_currency_fetch, create=_currency_change, update=_currency_change)
 
 
 # --- schedule items (edited in a draft, then published) -----------------------------------

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import Facts, Mark, Verb
+from ..model import Facts, Mark, Resource, State, Verb
 from . import bodies
 from .writer import Writer
 
@@ -74,8 +74,7 @@ class Kind:
       entry that are identity or sub-collections, not data; `rich_keys`: rich-text fields;
     - `ordered`: the collection keeps a display order (reorder actions); `new_first`: Wix
       lists a new member first until reordered; `permanent`: members never deleted or moved;
-    - `partial`: only the fields the spec states are compared; `computed`: fields Wix fills
-      in when the spec says nothing, compared only when it does; `immutable`: fields that
+    - `partial`: only the fields the spec states are compared; `immutable`: fields that
       cannot change once the object exists (a change is a plan problem);
     - `name_in_data`: False when a rename is its own change (an event's slug);
     - `fingerprint`: the live field that versions an object (else a content hash).
@@ -93,6 +92,18 @@ class Kind:
       `draft_flag`: the keys of the spec's "publish the draft" flag inside the parent;
     - `life_cycle(address, wanted, status)`: the verb (publish, cancel) or problem that
       takes a live object from its status to the state the spec asks;
+    - `update_problems(address, desired data, live object, live state)`: updates the API
+      would refuse (a ticket limit below what has sold, a currency locked by sales), as plan
+      problems;
+    - `in_parent_data`: its value is a field of the parent's own data (an event's ticket
+      currency, at `section`): compared here instead of with the parent, sent in the
+      parent's create body (so a new parent needs no action for it), and never a child
+      section of the spec;
+    - `bumps`: the kind whose every member in the event gets a new revision when this one
+      changes (a currency change rewrites each ticket definition): that kind's writes wait
+      for it, and apply takes the new revisions before they go out;
+    - `recheck_before_delete`: its sales are read again right before a delete, so a sale
+      since the plan's read is caught (the window is one round trip);
     - `refers_to`: the site-level kind it names (a category assignment names a category);
     - `verbs`: what making and removing one is called (`create`/`delete`, `assign`/...);
     - `writer`: the API calls that change it (see `writer`); `body_view(body)`: the compared
@@ -113,7 +124,6 @@ class Kind:
     permanent: tuple[str, ...] = ()
     rich_keys: tuple[str, ...] = ()
     immutable: tuple[str, ...] = ()
-    computed: tuple[str, ...] = ()
     name_in_data: bool = True
     verbs: tuple[Verb, Verb] = (Verb.CREATE, Verb.DELETE)
     fingerprint: str | None = None
@@ -130,6 +140,10 @@ class Kind:
     draft_address: str = ""
     draft_flag: tuple[str, ...] = ()
     life_cycle: LifeCycleHook | None = None
+    update_problems: Callable[[str, dict[str, Any], Resource, State], list[str]] | None = None
+    recheck_before_delete: bool = False
+    in_parent_data: bool = False
+    bumps: str | None = None
     refers_to: str | None = None
     writer: Writer | None = None
     body_view: Callable[[dict[str, Any]], Any] = lambda body: body
@@ -164,12 +178,17 @@ class Kind:
         return frozenset(verb for verb, hook in can.items() if hook is not None)
 
     def names(self, views: list[Any]) -> list[str]:
-        """Each view's name in a plan; `name @ tiebreak` where a name repeats."""
+        """Each view's name in a plan; `name @ tiebreak` where members share a name but not
+        a tiebreak (copies alike in both keep the plain name: they are duplicates)."""
         plain = [str(self.name_of(v)) for v in views]
         if self.tiebreak is None:
             return plain
-        return [name if plain.count(name) == 1 else f"{name} @ {self.tiebreak(view)}"
-                for name, view in zip(plain, views, strict=True)]
+        breaks = [str(self.tiebreak(view)) for view in views]
+        told: dict[str, set[str]] = {}
+        for name, tiebreak in zip(plain, breaks, strict=True):
+            told.setdefault(name, set()).add(tiebreak)
+        return [name if len(told[name]) == 1 else f"{name} @ {tiebreak}"
+                for name, tiebreak in zip(plain, breaks, strict=True)]
 
     def view_of_spec(self, obj: Any, event: dict[str, Any]) -> Any:
         return (self.spec_view or self.spec_body)(obj, event)

@@ -2,15 +2,15 @@
 the other modules of `provisioner.kinds` are the only code that names a kind.
 
 The rows, in table order (which is also the order of a phase in a plan): categories and
-events at site level; inside an event its ticket definitions, policies, schedule items, form
-controls, form messages and category assignments.
+events at site level; inside an event its ticket currency, ticket definitions, policies,
+schedule items, form controls, form messages and category assignments.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..model import Facts, Mark, ResourceKey, Verb
+from ..model import Facts, Mark, Resource, ResourceKey, State, Verb
 from ..spec.shapes import items, mapping
 from ..spec.times import instant
 from . import bodies, event_writers, form_controls, site_writers
@@ -56,8 +56,53 @@ def _assignments(raw_event: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _sales(raw: dict[str, Any]) -> Facts:
-    sold = (raw.get("salesDetails") or {}).get("soldCount")
-    return Facts(sold=int(sold or 0))
+    sales = mapping(raw.get("salesDetails"))
+    left = sales.get("unsoldCount")  # null when the definition is unlimited
+    return Facts(sold=int(sales.get("soldCount") or 0),
+                 left=left if isinstance(left, int) else None)
+
+
+def _limit_below_sold(address: str, data: dict[str, Any], found: Resource, live: State
+                      ) -> list[str]:
+    limit, sold = data.get("initialLimit"), found.facts.sold
+    if sold and isinstance(limit, int) and limit < sold:
+        return [f"{address}: initialLimit {limit} is below the {sold} tickets already sold; "
+                f"set it to {sold} or more (or leave it out for no limit)"]
+    return []
+
+
+def _without_currency(value: Any) -> Any:
+    """A ticket definition without the currency codes of its prices: they always equal the
+    event's, and change only with it (see TICKET_CURRENCY)."""
+    if isinstance(value, dict):
+        money = "value" in value and "currency" in value
+        return {k: _without_currency(v) for k, v in value.items()
+                if not (money and k == "currency")}
+    if isinstance(value, list):
+        return [_without_currency(v) for v in value]
+    return value
+
+
+def _ticket_currency(raw_event: dict[str, Any]) -> list[dict[str, Any]]:
+    registration = mapping(raw_event.get("registration"))
+    currency = mapping(registration.get("tickets")).get("currency")
+    return [{"currency": currency}] if currency else []
+
+
+def _currency_locked(address: str, data: dict[str, Any], found: Resource, live: State
+                     ) -> list[str]:
+    """Wix locks an event's currency once a ticket has sold (ChangeCurrency answers 428
+    CURRENCY_LOCKED). The lock itself is shown only in the DASHBOARD fieldset, which needs a
+    permission of its own, so it is judged from the sales of the event's ticket definitions
+    (read with the plan when the spec lists them)."""
+    sold = [f"{r.key.name!r} ({r.facts.sold})"
+            for r in live.of_kind(TICKET.name, found.key.event) if r.facts.sold]
+    if not sold:
+        return []
+    was = found.data.get("currency")
+    return [f"{address}: the currency cannot change from {was} to {data.get('currency')} "
+            f"once tickets have sold ({', '.join(sold)} sold); keep `currency: {was}`, or sell "
+            "in the other currency from a new event"]
 
 
 def _event_name(view: dict[str, Any]) -> Any:
@@ -111,11 +156,21 @@ CATEGORY = Kind(
                   paging="offset"),
     writer=site_writers.CATEGORY,
 )
+TICKET_CURRENCY = Kind(
+    "ticketCurrency", "ticket currency", "ticket currencies", "", in_parent_data=True,
+    section=("registration", "tickets", "currency"), partial=True,
+    name_of=lambda view: "currency",
+    spec_body=lambda code, event: {"currency": code}, live_objects=_ticket_currency,
+    update_problems=_currency_locked, bumps="ticket", writer=event_writers.TICKET_CURRENCY,
+)
 TICKET = Kind(
     "ticket", "ticket definition", "ticket definitions", "ticket", section=("tickets",),
     count_key="tickets", ordered=True, fingerprint="revision", spec_body=bodies.ticket_body,
-    live_facts=_sales, reader=Reader("/events/v3/ticket-definitions/query",
-                                     "ticketDefinitions", extra=(("fields", ["SALES_DETAILS"]),)),
+    spec_view=lambda obj, event: _without_currency(bodies.ticket_body(obj, event)),
+    live_view=_without_currency, body_view=_without_currency,
+    live_facts=_sales, update_problems=_limit_below_sold, recheck_before_delete=True,
+    reader=Reader("/events/v3/ticket-definitions/query", "ticketDefinitions",
+                  extra=(("fields", ["SALES_DETAILS"]),)),
     writer=event_writers.TICKET,
 )
 POLICY = Kind(
@@ -156,16 +211,16 @@ CATEGORY_ASSIGNMENT = Kind(
     live_objects=_assignments, writer=site_writers.CATEGORY_ASSIGNMENT, refers_to="category",
 )
 
-_EVENT_CHILDREN = (TICKET, POLICY, SCHEDULE_ITEM, FORM_CONTROL, FORM_MESSAGES,
+# the currency first: a change to it rewrites every ticket definition's prices
+_EVENT_CHILDREN = (TICKET_CURRENCY, TICKET, POLICY, SCHEDULE_ITEM, FORM_CONTROL, FORM_MESSAGES,
                    CATEGORY_ASSIGNMENT)
 EVENT = Kind(
     "event", "event", "events", "event", section=("events",), parent=None, count_key="events",
     # an event's data leaves out its identity, its life cycle and the sections of its children
     drop=("renamed_from", "id", *bodies.EVENT_SPEC_KEYS,
-          *dict.fromkeys(child.section[0] for child in _EVENT_CHILDREN)),
+          *dict.fromkeys(child.section[0] for child in _EVENT_CHILDREN
+                         if not child.in_parent_data)),
     rich_keys=("description",), immutable=("registration.initialType",), name_in_data=False,
-    # the site's currency when an event with only free tickets names none
-    computed=("registration.tickets.currency",),
     spec_body=_event_body, spec_facts=_event_facts, name_of=_event_name,
     live_facts=_event_status, life_cycle=_event_life_cycle, fingerprint="updatedDate",
     # forms and category assignments come with their event, so they cost no call of their own
@@ -190,7 +245,8 @@ CONTAINER = EVENT
 
 def child_sections(parent: str) -> tuple[str, ...]:
     """The spec keys that hold `parent`'s children (`tickets`, `schedule`, ...), once each."""
-    return tuple(dict.fromkeys(k.section[0] for k in KINDS if k.parent == parent))
+    return tuple(dict.fromkeys(k.section[0] for k in KINDS
+                               if k.parent == parent and not k.in_parent_data))
 
 
 def children_of(kind: Kind) -> tuple[Kind, ...]:

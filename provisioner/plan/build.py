@@ -83,6 +83,7 @@ class _Builder:
             verb = kind.verbs[0]
             changes = tuple(Change(path, None, value)
                             for path, value in _flat(kind, wanted.data).items())
+            changes += self.carried(kind, wanted)
             phase = Phase.TOP if kind.site_level else Phase.ASSIGN if verb == Verb.ASSIGN \
                 else Phase.CREATE
             # a kind that lists new members first is created last-to-first, so the new block
@@ -92,6 +93,8 @@ class _Builder:
                                    parent_id=parent_id), position)
             self.fingerprints.setdefault(wanted.key.address, ABSENT)
             return
+        if self.ambiguous(kind, wanted, found):
+            return
         changes = pair.changes
         if found.key.name != wanted.key.name and not kind.name_in_data:
             # the name is not part of the data (an event's slug): report the rename itself
@@ -99,9 +102,48 @@ class _Builder:
         changes = self._immutable(kind, wanted.key, changes)
         if not changes or wanted.facts.existing:
             return
+        if kind.update_problems is not None:
+            self.problems += kind.update_problems(wanted.key.address, wanted.data, found,
+                                                  self.live)
         phase = Phase.TOP if kind.site_level else Phase.UPDATE
         self.add(phase, Action(Verb.UPDATE, wanted.key, changes, body=wanted.body, id=found.id,
-                               parent_id=parent_id), wanted.position, found)
+                               parent_id=parent_id, note=sales_note(found.facts)),
+                 wanted.position, found)
+
+    def ambiguous(self, kind: Kind, wanted: Resource, found: Resource) -> bool:
+        """Whether pairing `wanted` with `found` is unsafe, with a problem saying how to
+        resolve it: site-level objects that share a name (never deleted by this tool), or a
+        pinned id whose object the site calls by another name that a second object holds."""
+        others = [r for r in self.live.of_kind(kind.name, found.key.event) if r is not found]
+        copies = [r for r in others if r.facts.duplicate_of == found.key.name]
+        if kind.site_level and copies and not wanted.id:
+            ids = ", ".join(str(r.id) for r in [found, *copies])
+            self.problems.append(
+                f"{wanted.key.address}: the site has {len(copies) + 1} {kind.plural} named "
+                f"{found.key.name!r} (ids {ids}); delete or rename all but one in the Wix "
+                "dashboard, or pin the one to manage with `id:`")
+            return True
+        holder = next((r for r in others if r.key.name == wanted.key.name
+                       or r.facts.duplicate_of == wanted.key.name), None)
+        if wanted.id and found.key.name != wanted.key.name and holder is not None:
+            self.problems.append(
+                f"{wanted.key.address} is pinned to id {wanted.id}, which the site calls "
+                f"{found.key.name!r}, but another {kind.noun} (id {holder.id}) already has "
+                f"the name {wanted.key.name!r}: remove `id:` to manage that one, or delete or "
+                "rename it first")
+            return True
+        return False
+
+    def carried(self, kind: Kind, wanted: Resource) -> tuple[Change, ...]:
+        """The fields a new object's create body carries for a child kind that lives in its
+        data (an event's ticket currency), shown with the create."""
+        out = []
+        for child in kinds.children_of(kind):
+            for member in (self.desired.of_kind(child.name, wanted.key.name)
+                           if child.in_parent_data else ()):
+                out += [Change(".".join(child.section), None, value)
+                        for value in member.data.values()]
+        return tuple(out)
 
     def _immutable(self, kind: Kind, key: ResourceKey, changes: tuple[Change, ...]
                    ) -> tuple[Change, ...]:
@@ -118,6 +160,10 @@ class _Builder:
     def delete(self, kind: Kind, found: Resource, parent_id: str | None) -> None:
         verb = kind.verbs[1]
         marks, note = deletion_risk(found.facts)
+        if found.facts.duplicate_of is not None:
+            # the spec lists one; the copy kept has sales, or is the oldest
+            said = f"a duplicate of {found.facts.duplicate_of!r}, id {found.id}"
+            note = f"{said}; {note}" if note else said
         changes = tuple(Change(path, value, None)
                         for path, value in _flat(kind, found.data).items())
         self.add(Phase.DELETE, Action(verb, found.key, changes, id=found.id, parent_id=parent_id,
@@ -160,6 +206,8 @@ class _Builder:
         for child in kinds.children_of(kind):
             if (slug, child.name) not in self.desired.orders:
                 continue  # an omitted collection is left alone
+            if child.in_parent_data and pair.live is None:
+                continue  # made with its parent, in the parent's create body
             self.collection(child, slug, compare(
                 child, self.desired.of_kind(child.name, slug),
                 self.live.of_kind(child.name, slug)), parent_id)
@@ -218,9 +266,17 @@ class _Builder:
                     tuple(self.problems), sources)
 
 
+def sales_note(facts: Facts) -> str:
+    """`20 sold, 30 left` for an object that has sold (`20 sold` when unlimited); "" else."""
+    if not facts.sold:
+        return ""
+    left = f", {facts.left} left" if facts.left is not None else ""
+    return f"{facts.sold} sold{left}"
+
+
 def deletion_risk(facts: Facts) -> tuple[tuple[Mark, ...], str]:
     """The marks and note of deleting a live object with these facts: risky once it has sold."""
-    return ((Mark.RISKY,), f"{facts.sold} sold") if facts.sold else ((), "")
+    return ((Mark.RISKY,), sales_note(facts)) if facts.sold else ((), "")
 
 
 def _flat(kind: Kind, data: Any, prefix: str = "") -> dict[str, Any]:

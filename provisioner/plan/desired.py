@@ -21,9 +21,30 @@ from .normalise import schema_def, shape
 
 
 def shaped(kind: Kind, view: Any) -> dict[str, Any]:
-    """A view (spec-shaped dict) reduced to its comparable data."""
-    data = shape(view, schema_def(kind.schema), kind.rich_keys) or {}
-    return {key: value for key, value in data.items() if key not in kind.drop}
+    """A view (spec-shaped dict) reduced to its comparable data: what its schema entry
+    declares (any key for a kind without one), less its `drop` keys and the fields a child
+    kind compares instead (`in_parent_data`)."""
+    node = schema_def(kind.schema) if kind.schema else {}
+    data = shape(view, node, kind.rich_keys) or {}
+    data = {key: value for key, value in data.items() if key not in kind.drop}
+    for child in kinds.children_of(kind):
+        if child.in_parent_data:
+            data = _without(data, child.section)
+    return data
+
+
+def _without(data: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    """`data` less the value at `path`, and less any holder that leaves empty."""
+    head, *rest = path
+    if head not in data:
+        return data
+    if not rest:
+        return {k: v for k, v in data.items() if k != head}
+    inner = data[head]
+    if not isinstance(inner, dict):
+        return data
+    kept = _without(inner, tuple(rest))
+    return {**{k: v for k, v in data.items() if k != head}, **({head: kept} if kept else {})}
 
 
 def _former(obj: Any) -> tuple[str, ...]:

@@ -14,7 +14,6 @@ account of them helps nobody; a list of objects (pricing options) is reported pe
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,14 +112,6 @@ def field_changes(kind: Kind, desired: dict[str, Any], live: dict[str, Any]
     """Every field that differs, as (path, live value, desired value); None is absent."""
     if kind.partial:
         live = _restricted(live, desired)
-    for path in kind.computed:
-        *parents, leaf = path.split(".")
-        if _get(desired, [*parents, leaf]) is None and isinstance(_get(live, parents), dict):
-            live = copy.deepcopy(live)
-            _get(live, parents).pop(leaf, None)
-            for depth in range(len(parents), 0, -1):  # drop holders left empty
-                if _get(live, parents[:depth]) == {}:
-                    _get(live, parents[:depth - 1]).pop(parents[depth - 1])
     if live == desired:
         return ()
     diff = DeepDiff(live, desired, view="tree", ignore_order=False)

@@ -105,23 +105,66 @@ async def _nothing() -> list[dict[str, Any]]:
     return []
 
 
-def _add(state: State, kind: Kind, slug: str, raws: Iterable[dict[str, Any]]) -> None:
+def _copies(kind: Kind, pairs: list[tuple[dict[str, Any], Any]], names: list[str]
+            ) -> dict[int, str]:
+    """Duplicates: index -> the name of the copy kept, for every live object whose natural
+    name another of its collection also has. The copy kept is the one with sales, then the
+    oldest (by `createdDate`, else list order); an `id` pin in the spec still wins, because
+    the diff pairs pins first."""
+    by_name: dict[str, list[int]] = {}
+    for index, name in enumerate(names):
+        by_name.setdefault(name, []).append(index)
+    copies: dict[int, str] = {}
+    for name, indexes in by_name.items():
+        if len(indexes) < 2:
+            continue
+        ranked = sorted(indexes, key=lambda i: (not kind.live_facts(pairs[i][0]).sold,
+                                                str(pairs[i][0].get("createdDate") or "~"), i))
+        copies.update((index, name) for index in ranked[1:])
+    return copies
+
+
+def _copy_names(names: list[str], copies: dict[int, str]) -> list[str]:
+    """`names` with each duplicate copy renamed `NAME #2`, `NAME #3`, ... (never a name the
+    collection already uses), so every live object has its own key."""
+    taken = set(names)
+    out = list(names)
+    count: dict[str, int] = {}
+    for index in sorted(copies, key=lambda i: (names[i], i)):
+        number = count.get(names[index], 1)
+        while f"{names[index]} #{number}" in taken or number == 1:
+            number += 1
+        count[names[index]] = number
+        out[index] = f"{names[index]} #{number}"
+        taken.add(out[index])
+    return out
+
+
+def add_members(state: State, kind: Kind, slug: str, raws: Iterable[dict[str, Any]]
+                ) -> None:
+    """Raw live objects of one collection into `state`, each under its natural name
+    (duplicates as `NAME #2`, ...), with its version and facts, in live order."""
     raws = list(raws)
     views = [kind.live_view(raw) for raw in raws]
     pairs = [(raw, view) for raw, view in zip(raws, views, strict=True) if view is not None]
-    names = kind.names([view for _, view in pairs])
+    natural = kind.names([view for _, view in pairs])
+    copies = _copies(kind, pairs, natural)
+    names = _copy_names(natural, copies)
     for position, ((raw, view), name) in enumerate(zip(pairs, names, strict=True)):
         data = shaped(kind, view)
+        facts = kind.live_facts(raw)
+        if position in copies:
+            facts = replace(facts, duplicate_of=copies[position])
         state.add(Resource(ResourceKey(kind.name, slug, name), data, id=raw.get("id"),
                            fingerprint=fingerprint(kind, raw, data), position=position,
-                           parent_id=raw.get("eventId"), facts=kind.live_facts(raw)))
+                           parent_id=raw.get("eventId"), facts=facts))
     state.orders[(slug, kind.name)] = tuple(names)
 
 
 def _add_drafted(state: State, kind: Kind, slug: str, raws: list[dict[str, Any]]) -> None:
     """The draft copies as the collection (edits act on them), and how the draft stands
     against the published copies."""
-    _add(state, kind, slug, [r for r in raws if r.get("draft")])
+    add_members(state, kind, slug, [r for r in raws if r.get("draft")])
     published = sorted(digest(shaped(kind, r)) for r in raws if not r.get("draft"))
     drafts = sorted(digest(r.data) for r in state.of_kind(kind.name, slug))
     state.drafts[(slug, kind.name)] = Draft(published=tuple(published),
@@ -156,7 +199,7 @@ async def live_state(client: WixClient, desired: State) -> State:
     for kind, raws in zip(kinds.SITE_KINDS, site_raws, strict=True):
         by_id = {raw["id"]: raw for raw in raws}
         live = State()
-        _add(live, kind, "", raws)
+        add_members(live, kind, "", raws)
         state.orders[("", kind.name)] = live.orders[("", kind.name)]
         pairs = match(kind, desired.of_kind(kind.name), live.of_kind(kind.name))
         wanted_as = {p.live.key: p.desired.key.name for p in pairs if p.live and p.desired}
@@ -170,7 +213,7 @@ async def live_state(client: WixClient, desired: State) -> State:
     for kind, slug, raw in parents:
         for child in kinds.children_of(kind):
             if child.live_objects is not None and (slug, child.name) in desired.orders:
-                _add(state, child, slug, child.live_objects(raw))
+                add_members(state, child, slug, child.live_objects(raw))
 
     def listing(kind: Kind) -> list[str]:
         return [raw["id"] for parent, slug, raw in parents
@@ -188,5 +231,5 @@ async def live_state(client: WixClient, desired: State) -> State:
             if kind.drafted:
                 _add_drafted(state, kind, slug_of[parent_id], own)
             else:
-                _add(state, kind, slug_of[parent_id], own)
+                add_members(state, kind, slug_of[parent_id], own)
     return state

@@ -29,7 +29,6 @@ MAX_DEPTH = 64  # the spec language itself nests fewer than 10 levels
 
 _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
 
-_DROPPED = "\x00dropped"  # stands for a key that was a list or mapping (reported, then dropped)
 
 
 class Mark(NamedTuple):
@@ -90,6 +89,9 @@ class _Frame:
     key: tuple[str, Mark, bool] | None = None  # (text, mark, plain) awaiting its value
     merges: list[tuple[Any, Mark]] = field(default_factory=list)
     is_key: bool = False  # a list or mapping written where a mapping key belongs
+    # the key awaiting its value was a list or mapping (reported, then dropped with its value);
+    # a flag, not a stand-in key text, so no key a user writes can be mistaken for it
+    dropping: bool = False
 
 
 class _Builder:
@@ -115,7 +117,7 @@ class _Builder:
             return None
         if isinstance(top.value, list):
             return (*top.path, len(top.value))
-        if top.key is None or top.key[0] == _DROPPED:
+        if top.key is None or top.dropping:
             return None  # this value is itself a key, or belongs to a dropped key
         return (*top.path, top.key[0])
 
@@ -173,7 +175,8 @@ class _Builder:
             assert top.key is not None
             key, key_mark, key_plain = top.key
             top.key = None
-            if key == _DROPPED:
+            if top.dropping:
+                top.dropping = False
                 return
             if key == "<<" and key_plain:
                 top.merges.append((value, mark))
@@ -222,7 +225,8 @@ class _Builder:
             self.anchors[frame.anchor] = (frame.value, frame.size)
         if frame.is_key:
             # a container used as a key: drop it and the value that follows
-            self.stack[-1].key = (_DROPPED, frame.mark, False)
+            self.stack[-1].key = ("", frame.mark, False)
+            self.stack[-1].dropping = True
             return
         self.add(frame.value, frame.mark, frame.size)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from provisioner import kinds
 from provisioner.kinds.form_controls import spec_view
 from provisioner.model import Change, Resource, ResourceKey
-from provisioner.plan.desired import shaped
+from provisioner.plan.desired import desired_state, shaped
 from provisioner.plan.diff import field_changes, match
 from provisioner.plan.normalise import decimal_text, instant, schema_def, shape
 from provisioner.spec.richtext import to_rich
@@ -35,7 +35,8 @@ def test_read_only_and_default_fields_drop_out() -> None:
     assert shaped(kinds.EVENT, live) == {
         "title": "T",
         "location": {"name": "Hall", "address": {"city": "Basel"}},
-        "registration": {"initialType": "TICKETING", "tickets": {"currency": "CHF"}},
+        # the currency is the ticket currency kind's to compare (see below)
+        "registration": {"initialType": "TICKETING"},
     }
 
 
@@ -120,8 +121,25 @@ def test_partly_managed_texts_compare_only_what_the_spec_states() -> None:
                          {"messages": {"checkout": {"submitActionLabel": "Go"}}}, live) == ()
 
 
-def test_a_currency_wix_filled_in_is_compared_only_when_the_spec_names_one() -> None:
-    live = {"title": "T", "registration": {"tickets": {"currency": "USD"}}}
-    assert field_changes(kinds.EVENT, {"title": "T"}, live) == ()
-    assert field_changes(kinds.EVENT, {"title": "T", "registration": {"tickets": {
-        "currency": "EUR"}}}, live) == (Change("registration.tickets.currency", "USD", "EUR"),)
+def test_the_ticket_currency_is_compared_apart_from_the_event() -> None:
+    """The event's data never holds its ticket currency (it changes only through
+    ChangeCurrency); the ticket currency kind compares it, and only when the spec names one,
+    since Wix fills in the site's currency otherwise."""
+    live = {"title": "T", "registration": {"initialType": "TICKETING", "tickets": {
+        "currency": "USD", "ticketLimitPerOrder": 5}}}
+    assert shaped(kinds.EVENT, live) == {"title": "T", "registration": {
+        "initialType": "TICKETING", "tickets": {"ticketLimitPerOrder": 5}}}
+    currency = kinds.TICKET_CURRENCY
+    assert field_changes(currency, shaped(currency, {"currency": "EUR"}),
+                         shaped(currency, {"currency": "USD"})) == (
+        Change("currency", "USD", "EUR"),)
+    event = {"slug": "t", "title": "T", "dateAndTimeSettings": {
+        "timeZoneId": "UTC", "startDate": "2030-01-01T10:00", "endDate": "2030-01-01T12:00"}}
+    unnamed = desired_state([{"events": [event]}])
+    assert unnamed.of_kind(currency.name) == []
+    named = desired_state([{"events": [{**event, "registration": {"tickets": {
+        "currency": "EUR"}}}]}])
+    [resource] = named.of_kind(currency.name)
+    assert (resource.data, resource.body) == ({"currency": "EUR"}, {"currency": "EUR"})
+    assert "currency" not in named.of_kind("event")[0].data.get("registration", {}).get(
+        "tickets", {})

@@ -268,6 +268,16 @@ def test_a_missing_title_is_always_caught(data: st.DataObject, noise: int, flow:
     assert (problem.line, problem.column) == tuple(result.documents[0].mark(("events", 0)))
 
 
+def test_an_unknown_key_spelled_like_the_loaders_old_stand_in_is_caught() -> None:
+    """The loader once stood for a dropped key (a mapping used as a key) with the text
+    `\\x00dropped`, so a key spelled exactly so vanished unreported (found by the property
+    below)."""
+    tree = copy.deepcopy(EXAMPLE_DATA)
+    tree["events"][0]["tickets"][0]["\x00dropped"] = None
+    result = load_texts([(FILE, dump(tree, False, unicode=False))])
+    assert [p.field for p in result.errors] == ["events[0].tickets[0].\x00dropped"]
+
+
 @FAST
 @given(st.data(), st.text(min_size=1, max_size=20), random_values, st.booleans())
 def test_an_unknown_ticket_field_is_always_caught(data: st.DataObject, key: str, value: Any,
