@@ -16,6 +16,7 @@ from ..apply.already import ALREADY_APPLIED, recheck
 from ..apply.executor import execute
 from ..apply.graph import dependencies
 from ..apply.guard import refused
+from ..apply.outsiders import outside_changes
 from ..apply.report import Report
 from ..apply.stale import footprint
 from ..client.errors import ProvisionerError
@@ -27,7 +28,7 @@ from ..plan.build import build_plan
 from ..plan.live import live_state
 from ..plan.planfile import load_plan
 from . import render
-from .common import plural
+from .common import color_text, plural
 from .progress import LiveProgress, PlainProgress
 
 
@@ -108,10 +109,20 @@ class Session:
                 _guard(plan, allowed, live)
             report = await self.execute(client, plan, live)
             verified = None
-            if desired is not None and report.ok:
-                again = build_plan(desired, await live_state(client, desired), "", ())
-                verified = not again.has_changes
-                if not verified:
+            if desired is not None:
+                after = await live_state(client, desired)
+                again = build_plan(desired, after, "", ())
+                # what still differs because someone else wrote while this apply ran
+                others = outside_changes(live, after, plan, report, again)
+                if report.ok:
+                    verified = not again.has_changes
+                if others:
+                    self.say(color_text("another writer changed the site during this apply: "
+                                        + "; ".join(others) + ". Another apply reconciles "
+                                        "the site with the spec (copies are deleted as "
+                                        "duplicates); serialise applies per site to avoid "
+                                        "this", fg="yellow"))
+                if verified is False:
                     self.say("The site still differs from the spec after apply:")
                     self.show(again)
             return report, verified

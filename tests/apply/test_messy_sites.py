@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -352,3 +353,44 @@ def test_a_currency_locked_by_sales_is_a_plan_problem(server: Server, api: httpx
     assert "Run apply again" not in done.stdout + done.stderr
     assert writes_after(api, mark) == []
     assert currencies(api) == {"USD"}
+
+
+def names_twice(api: httpx.Client, event_id: str) -> dict[str, list[str]]:
+    """Every listed member that the site holds more than once, by kind."""
+    return {kind: sorted({n for n in found if found.count(n) > 1})
+            for kind, found in members(api, event_id).items()
+            if len(set(found)) != len(found)}
+
+
+def test_two_applies_at_once_on_a_remote_site_are_healed_by_the_next(
+        server: Server, api: httpx.Client, tmp_path: Path) -> None:
+    """A remote site has no lock: two applies started together on an empty site may both
+    create everything. Each says so when its closing check finds the other's objects, and
+    one more apply deletes the copies: no duplicates, and a plan with no changes."""
+    ok(api.put("/_emulator/faults", json={"latency_ms": 15, "jitter_ms": 15}))
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            runs = list(pool.map(lambda _: run_cli(
+                api, "apply", EXAMPLE, "--target", server.base_url, "--auto-approve",
+                "--rate-limit", "0"), range(2)))
+    finally:
+        ok(api.put("/_emulator/faults", json={}))
+    for run in runs:
+        assert "Traceback" not in run.stdout + run.stderr
+        if run.returncode:
+            assert "another writer changed the site during this apply" in run.stdout or \
+                "failed:" in run.stdout, run.stdout + run.stderr
+    event_ids = [e["id"] for e in ok(api.post("/events/v3/events/query", json={
+        "query": {"paging": {"limit": 10}}, "includeDrafts": True}))["events"]]
+    assert len(event_ids) == 1, "two events cannot share a slug"
+    if names_twice(api, event_ids[0]):  # they raced: one of them saw the other's copies
+        assert any("another writer changed the site during this apply: " in run.stdout
+                   for run in runs), [run.stdout for run in runs]
+
+    healed = run_cli(api, "apply", EXAMPLE, "--target", server.base_url, "--auto-approve")
+    assert healed.returncode == 0, healed.stdout + healed.stderr
+    assert "Checked: a new plan finds no changes." in healed.stdout or \
+        "No changes. The site matches the spec." in healed.stdout
+    assert names_twice(api, event_ids[0]) == {}
+    code, plan, _ = plan_cli(server, api)
+    assert (code, plan["actions"]) == (0, [])
