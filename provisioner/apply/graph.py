@@ -20,8 +20,10 @@ order is what it preserves):
 - `writes_after_revision_bump`: creates and updates of a kind wait for a change in the same
   event that gives each of its members a new revision (a currency change rewrites every
   ticket definition's prices), so they are sent with the new revision and the new currency;
-- `life_cycle_last`: an event's publish and cancel wait for everything else of the event, so
-  nothing is published half made.
+- `life_cycle_last`: an event's publish and cancel wait for everything else of the event
+  (but its own removal), so nothing is published half made;
+- `removal_last`: an event's delete waits for everything else of the event (a cancel
+  first), and a category's delete for every action naming it.
 
 A plan whose rules wait in a circle (only a hand-edited plan file can) is refused.
 """
@@ -131,8 +133,13 @@ def writes_after_revision_bump(actions: Sequence[Action]) -> Edges:
                 yield index, bump
 
 
+def _site_removal(action: Action) -> bool:
+    kind = kinds.BY_NAME.get(action.key.kind)
+    return kind is not None and kind.site_level and action.verb in REMOVALS
+
+
 def life_cycle_last(actions: Sequence[Action]) -> Edges:
-    per_event = _indexes(actions, lambda a: bool(_event(a)), _event)
+    per_event = _indexes(actions, lambda a: bool(_event(a)) and not _site_removal(a), _event)
     for index, action in enumerate(actions):
         if _is_parent(action) and action.verb in LIFE_CYCLE:
             for other in per_event.get(_event(action), ()):
@@ -140,9 +147,24 @@ def life_cycle_last(actions: Sequence[Action]) -> Edges:
                     yield index, other
 
 
+def removal_last(actions: Sequence[Action]) -> Edges:
+    per_event = _indexes(actions, lambda a: bool(_event(a)), _event)
+    naming: dict[tuple[str, str], list[int]] = {}  # (kind named, name) -> actions naming it
+    for index, action in enumerate(actions):
+        kind = kinds.BY_NAME.get(action.key.kind)
+        if kind is not None and kind.refers_to:
+            naming.setdefault((kind.refers_to, action.key.name), []).append(index)
+    for index, action in enumerate(actions):
+        if not _site_removal(action):
+            continue
+        others = per_event.get(_event(action), []) if _is_parent(action) else []
+        others = [*others, *naming.get((action.key.kind, action.key.name), [])]
+        yield from ((index, other) for other in others if other != index)
+
+
 RULES: tuple[Rule, ...] = (wait_for_parent, write_after_removal, creates_in_arrival_order,
                            reorder_after_changes, reference_after_target, draft_after_changes,
-                           writes_after_revision_bump, life_cycle_last)
+                           writes_after_revision_bump, life_cycle_last, removal_last)
 
 
 def dependencies(actions: Sequence[Action]) -> list[set[int]]:

@@ -1,5 +1,7 @@
 """`provisioner apply`: plan (or load a saved plan and check it is still true), show it, ask,
-run it, report what happened and, for a spec, prove it converged by planning again.
+run it, report what happened and, for a spec, prove it converged by planning again; and
+`provisioner destroy`, the same run for a spec whose every event and category is marked for
+deletion.
 
 Exit codes: 0 everything applied (or nothing to do), 1 anything else: a problem in the spec or
 the plan, a refusal (risky action not allowed, stale plan, no confirmation), or an action that
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -26,36 +29,76 @@ DEFAULT_RATE_LIMIT = 200  # calls a minute: what Wix allows a site
 DEFAULT_LOCK_TIMEOUT = 300
 
 
+def _run_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options `apply` and `destroy` share, in the order `--help` shows them."""
+    for option in reversed(_OPTIONS):
+        command = option(command)
+    return command
+
+
+_OPTIONS = [
+    click.option("--target", "target_name", metavar="TARGET",
+                 help="`local` (the embedded sandbox; the default without WIX_API_KEY), `wix`, or "
+                      "the URL of an emulator or API."),
+    click.option("--auto-approve", is_flag=True,
+                 help="Apply without asking (for pipelines). Without it, apply asks on a "
+                      "terminal and refuses when there is none."),
+    click.option("--parallelism", type=click.IntRange(1, 64), default=DEFAULT_PARALLELISM,
+                 show_default=True, help="Calls in flight at once."),
+    click.option("--rate-limit", type=click.IntRange(0), default=DEFAULT_RATE_LIMIT,
+                 show_default=True, help="Calls a minute to allow ourselves on a remote site "
+                                         "(Wix allows about 200); 0: no limit of our own."),
+    click.option("--lock-timeout", type=click.FloatRange(0), default=DEFAULT_LOCK_TIMEOUT,
+                 show_default=True, metavar="SECONDS",
+                 help="How long to wait for another apply on the local sandbox to finish (an "
+                      "apply locks the sandbox); 0: fail at once. Ignored for a remote site, "
+                      "which has no lock: serialise a pipeline's applies per site."),
+    click.option("--allow-delete-sold", is_flag=True,
+                 help="Allow deleting ticket definitions, and events, whose tickets have sold."),
+    click.option("--allow-cancel", is_flag=True, help="Allow cancelling events."),
+    click.option("--json", "as_json", is_flag=True,
+                 help="Print the report as JSON on stdout (the plan and progress go to stderr)."),
+    click.option("--debug", is_flag=True, help="Trace every API call on stderr."),
+]
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="SPEC...|PLANFILE")
-@click.option("--target", "target_name", metavar="TARGET",
-              help="`local` (the embedded sandbox; the default without WIX_API_KEY), `wix`, or "
-                   "the URL of an emulator or API.")
-@click.option("--auto-approve", is_flag=True,
-              help="Apply without asking (for pipelines). Without it, apply asks on a "
-                   "terminal and refuses when there is none.")
-@click.option("--parallelism", type=click.IntRange(1, 64), default=DEFAULT_PARALLELISM,
-              show_default=True, help="Calls in flight at once.")
-@click.option("--rate-limit", type=click.IntRange(0), default=DEFAULT_RATE_LIMIT,
-              show_default=True, help="Calls a minute to allow ourselves on a remote site "
-                                      "(Wix allows about 200); 0: no limit of our own.")
-@click.option("--lock-timeout", type=click.FloatRange(0), default=DEFAULT_LOCK_TIMEOUT,
-              show_default=True, metavar="SECONDS",
-              help="How long to wait for another apply on the local sandbox to finish (an "
-                   "apply locks the sandbox); 0: fail at once. Ignored for a remote site, "
-                   "which has no lock: serialise a pipeline's applies per site.")
-@click.option("--allow-delete-sold", is_flag=True,
-              help="Allow deleting ticket definitions that have sold tickets.")
-@click.option("--allow-cancel", is_flag=True, help="Allow cancelling events.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the report as JSON on stdout (the plan and progress go to stderr).")
-@click.option("--debug", is_flag=True, help="Trace every API call on stderr.")
+@_run_options
 def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> None:
     """Make the site match the spec: plan, show, ask, apply, check.
 
     Given one saved plan file (from `plan --out`), apply exactly that plan after checking
     that nothing it touches has changed on the site since.
     """
+    run(paths, target_name, options, destroy=False)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, metavar="SPEC...")
+@_run_options
+def destroy(paths: tuple[str, ...], target_name: str | None, **options: Any) -> None:
+    """Delete from the site every event and category the spec names: plan, show, ask,
+    apply, check.
+
+    Draft events are deleted; a published one is cancelled first (--allow-cancel); one whose
+    tickets have sold needs --allow-delete-sold. Categories marked `existing: true` stay.
+    Nothing the spec does not name is touched.
+    """
+    from .apply_session import saved_plan
+
+    try:
+        if saved_plan(paths) is not None:
+            fail("destroy takes spec files, not a saved plan: apply a saved plan with "
+                 "`provisioner apply PLANFILE`")
+    except ProvisionerError as error:
+        fail(str(error))
+    run(paths, target_name, options, destroy=True)
+
+
+def run(paths: tuple[str, ...], target_name: str | None, options: dict[str, Any], *,
+        destroy: bool) -> None:
+    """One apply (or destroy) run, from the parsed options to the exit code."""
     # the heavy stages load only when apply runs, so other commands start fast
     from .apply_session import AlreadyApplied, Session, empty_report, saved_plan
     from .progress import problems, report_json, summary
@@ -79,7 +122,7 @@ def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> No
 
     if saved is None:
         try:
-            desired, options["sources"] = load_desired(paths)
+            desired, options["sources"] = load_desired(paths, destroy=destroy)
         except ProvisionerError as error:
             stop(str(error))
     try:

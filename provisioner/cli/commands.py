@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import __version__
-from .apply_command import apply
+from .apply_command import apply, destroy
 from .common import color_text, configure_logging, fail, load_desired, plural
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ def main() -> None:
 
 
 main.add_command(apply)
+main.add_command(destroy)
 
 
 def validate_summary(result: LoadResult) -> dict[str, Any]:

@@ -42,9 +42,12 @@ def configure_logging(debug: bool) -> None:
         logging.getLogger("provisioner.client").setLevel(logging.DEBUG)
 
 
-def load_desired(paths: tuple[str, ...]) -> tuple[State, tuple[str, ...]]:
+def load_desired(paths: tuple[str, ...], destroy: bool = False
+                 ) -> tuple[State, tuple[str, ...]]:
     """Load and check the spec in `paths`, printing its problems on stderr: the desired state
-    and the files read. A spec with errors raises `ProvisionerError`, before any site is read."""
+    (with `destroy`, of every event and category it names marked for deletion) and the files
+    read. A spec with errors raises `ProvisionerError`, before any site is read."""
+    from .. import kinds
     from ..plan.desired import desired_state
     from ..spec.loader import load
 
@@ -55,5 +58,6 @@ def load_desired(paths: tuple[str, ...]) -> tuple[State, tuple[str, ...]]:
     if not result.ok:
         raise ProvisionerError(f"the spec has {plural(len(result.errors), 'error')}; nothing "
                                "was read from the site")
-    return desired_state([document.data for document in result.documents]), \
+    documents = [document.data for document in result.documents]
+    return desired_state(kinds.doomed(documents) if destroy else documents), \
         tuple(result.files)

@@ -52,6 +52,7 @@ from .table import (
     child_sections,
     children_of,
     collection_of,
+    doomed,
     event_of,
     is_draft,
     kind_of,
@@ -64,5 +65,5 @@ __all__ = [
     "FORM_CONTROL", "FORM_MESSAGES", "KINDS", "POLICY", "SCHEDULE_ITEM", "SITE_KINDS", "TICKET",
     "TICKET_CURRENCY",
     "Kind", "Reader", "Transition", "capabilities", "child_sections", "children_of",
-    "collection_of", "event_of", "is_draft", "kind_of", "section_of", "spec_counts",
+    "collection_of", "doomed", "event_of", "is_draft", "kind_of", "section_of", "spec_counts",
 ]

@@ -39,13 +39,15 @@ class Reader:
 @dataclass(frozen=True)
 class Transition:
     """What takes a live object from its status to the life-cycle state the spec asks:
-    `before` (the live state in the spec's terms), and either a `verb` with its `marks` or a
-    `problem` (a step the API cannot take); neither when nothing is to be done."""
+    `before` (the live state in the spec's terms), and either a `verb` with its `marks` and
+    the state it leads to (`after`) or a `problem` (a step the API cannot take); neither when
+    nothing is to be done."""
 
     before: str
     verb: Verb | None = None
     marks: tuple[Mark, ...] = ()
     problem: str = ""
+    after: str = ""
 
 
 SpecHook = Callable[[Any, dict[str, Any]], Any]  # (spec object, its event or itself) -> ...

@@ -69,6 +69,10 @@ async def _event_update(client: WixClient, job: Job) -> None:
     await client.patch(f"{EVENTS}/{job.need(Need.OWN)}", {"event": {"id": job.id, **patch}})
 
 
+async def _event_delete(client: WixClient, job: Job) -> None:
+    await client.delete(f"{EVENTS}/{job.need(Need.OWN)}")
+
+
 async def _event_fetch(client: WixClient, job: Job) -> dict[str, Any] | None:
     where = {"id": {"$eq": job.id}} if job.id else {"slug": {"$eq": job.name}}
     found = await client.query_all(f"{EVENTS}/query", {"query": {"filter": where},
@@ -90,7 +94,7 @@ def _event_reached(verb: Verb, raw: dict[str, Any]) -> bool:
     return raw.get("status") == "CANCELED" if verb == Verb.CANCEL else raw.get("status") != "DRAFT"
 
 
-EVENT = Writer(_event_fetch, create=_event_create, update=_event_update,
+EVENT = Writer(_event_fetch, create=_event_create, update=_event_update, delete=_event_delete,
                publish=_event_publish, cancel=_event_cancel, reached=_event_reached)
 
 

@@ -8,15 +8,18 @@ schedule items, form controls, form messages and category assignments.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from ..model import Facts, Mark, Resource, ResourceKey, State, Verb
+from ..spec.rules import DELETED
 from ..spec.shapes import items, mapping
 from ..spec.times import instant
 from . import bodies, event_writers, form_controls, site_writers
 from .kind import Kind, Reader, Transition
 
 PUBLISHED_STATUSES = ("UPCOMING", "STARTED", "ENDED")
+CANCELLABLE_STATUSES = ("UPCOMING", "STARTED")  # Wix cancels no other
 
 
 # --- hooks ----------------------------------------------------------------------------------
@@ -120,9 +123,15 @@ def _event_status(raw: dict[str, Any]) -> Facts:
 
 def _event_life_cycle(address: str, wanted: str, status: str | None) -> Transition:
     """DRAFT -> PUBLISHED is publish and PUBLISHED -> CANCELED cancel, both irreversible (and
-    cancelling turns guests away, so it is risky); every other way is a problem."""
+    cancelling turns guests away, so it is risky); every other way is a problem. On the way
+    to DELETED an upcoming or started event is cancelled first, so its guests hear of it (an
+    ended one cannot be cancelled, and needs not be); the delete itself follows."""
     before = ("CANCELED" if status == "CANCELED" else "PUBLISHED"
               if status in PUBLISHED_STATUSES else "DRAFT")
+    if wanted == DELETED:
+        return Transition(before, Verb.CANCEL, (Mark.IRREVERSIBLE, Mark.RISKY),
+                          after="CANCELED") if status in CANCELLABLE_STATUSES \
+            else Transition(before)
     if wanted == before:
         return Transition(before)
     if before == "CANCELED":
@@ -135,9 +144,9 @@ def _event_life_cycle(address: str, wanted: str, status: str | None) -> Transiti
         problem = (f"{address} is a draft on the site; a draft cannot be cancelled: publish it "
                    "first (state: PUBLISHED)")
     elif wanted == "PUBLISHED":
-        return Transition(before, Verb.PUBLISH, (Mark.IRREVERSIBLE,))
+        return Transition(before, Verb.PUBLISH, (Mark.IRREVERSIBLE,), after=wanted)
     else:
-        return Transition(before, Verb.CANCEL, (Mark.IRREVERSIBLE, Mark.RISKY))
+        return Transition(before, Verb.CANCEL, (Mark.IRREVERSIBLE, Mark.RISKY), after=wanted)
     return Transition(before, problem=problem)
 
 
@@ -151,7 +160,8 @@ CATEGORY = Kind(
     "category", "category", "categories", "category", section=("categories",), parent=None,
     count_key="categories", drop=("renamed_from", "id", "existing"),
     spec_body=lambda obj, event: bodies.category_body(obj),
-    spec_facts=lambda obj: Facts(existing=bool(obj.get("existing"))),
+    spec_facts=lambda obj: Facts(existing=bool(obj.get("existing")),
+                                 lifecycle=DELETED if obj.get("state") == DELETED else None),
     reader=Reader("/events/v1/categories/query", "categories", "metaData", by=(),
                   paging="offset"),
     writer=site_writers.CATEGORY,
@@ -292,6 +302,21 @@ def section_of(holder: Any, kind: Kind) -> Any:
             return None
         value = value[part]
     return value
+
+
+def doomed(documents: list[Any]) -> list[Any]:
+    """A copy of the spec's documents with every site-level object this tool can delete
+    marked `state: DELETED` (what `destroy` plans); those made outside it (`existing: true`)
+    stay as they are."""
+    out = copy.deepcopy(documents)
+    for document in out:
+        for kind in SITE_KINDS:
+            if kind.verbs[1] not in kind.capabilities():
+                continue
+            for obj in section_of(document, kind) or []:
+                if isinstance(obj, dict) and not kind.spec_facts(obj).existing:
+                    obj["state"] = DELETED
+    return out
 
 
 def spec_counts(documents: list[Any]) -> dict[str, int]:

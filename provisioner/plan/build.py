@@ -8,7 +8,9 @@ Every call of the plan must be able to succeed in order, so actions run in phase
    limit for what follows;
 3. updates, then creates, of children;
 4. reorders (after the creates they refer to), then category assignments;
-5. the schedule draft published or discarded, then events published, then cancelled.
+5. the schedule draft published or discarded, then events published, then cancelled;
+6. events and categories the spec marks `state: DELETED`, deleted (a published event is
+   cancelled in step 5 first).
 
 Within a phase, actions follow the spec: events in spec order, kinds in table order, members
 in list order (live order for deletes). The same inputs give the same plan, byte for byte.
@@ -23,6 +25,7 @@ from .. import kinds
 from ..kinds import Kind
 from ..model import ABSENT, Action, Change, Facts, Mark, Plan, Resource, ResourceKey, State, Verb
 from ..spec.richtext import to_plain
+from ..spec.rules import DELETED
 from .diff import Pair, compare
 from .fingerprints import collection_fingerprint
 from .normalise import digest
@@ -40,6 +43,7 @@ class Phase(IntEnum):
     DRAFT = 6
     PUBLISH = 7
     CANCEL = 8
+    REMOVE = 9
 
 
 LIFE_CYCLE_PHASES = {Verb.PUBLISH: Phase.PUBLISH, Verb.CANCEL: Phase.CANCEL}
@@ -228,9 +232,37 @@ class _Builder:
         if step.problem:
             self.problems.append(step.problem)
         elif step.verb is not None:
-            action = Action(step.verb, wanted.key, (Change("state", step.before, lifecycle),),
+            action = Action(step.verb, wanted.key, (Change("state", step.before, step.after),),
                             id=found.id if found else None, marks=step.marks)
             self.add(LIFE_CYCLE_PHASES[step.verb], action, wanted.position, found)
+
+    def remove(self, kind: Kind, pair: Pair) -> None:
+        """A site-level object the spec marks `state: DELETED`: its life-cycle step first
+        (a published event is cancelled), then its delete, last of all; nothing if it is
+        gone already. Deleting cannot be undone; what has sold makes it risky."""
+        wanted, found = pair.desired, pair.live
+        if wanted is None or found is None:
+            return
+        verb = kind.verbs[1]
+        if verb not in kind.capabilities():
+            self.problems.append(f"{wanted.key.address}: a {kind.noun} cannot be deleted "
+                                 "through the API; delete it in the Wix dashboard")
+            return
+        if kind.life_cycle is not None:
+            step = kind.life_cycle(wanted.key.address, DELETED, found.facts.status)
+            if step.problem:
+                self.problems.append(step.problem)
+                return
+            if step.verb is not None:
+                self.add(LIFE_CYCLE_PHASES[step.verb], Action(
+                    step.verb, wanted.key, (Change("state", step.before, step.after),),
+                    id=found.id, marks=step.marks), wanted.position, found)
+        marks, note = deletion_risk(found.facts)
+        changes = tuple(Change(path, value, None)
+                        for path, value in _flat(kind, found.data).items())
+        self.add(Phase.REMOVE, Action(verb, wanted.key, changes, id=found.id,
+                                      marks=(Mark.IRREVERSIBLE, *marks), note=note),
+                 wanted.position, found)
 
     def draft(self, kind: Kind, slug: str, event_id: str | None) -> None:
         """For a kind edited in a draft (the schedule): publish the changed draft, or discard
@@ -258,6 +290,9 @@ class _Builder:
             for pair in pairs:
                 if pair.desired is None:
                     continue  # site-level objects the spec does not name are never touched
+                if pair.desired.facts.lifecycle == DELETED:
+                    self.remove(kind, pair)
+                    continue
                 self.resource(kind, pair, None)
                 self.children(kind, pair)
                 self.life_cycle(kind, pair)

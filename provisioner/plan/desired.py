@@ -4,9 +4,10 @@ table: each site-level kind's section of a document, then each child kind's sect
 object that holds children (an event).
 
 What the plan decides by beyond the objects' data (an event's wanted life-cycle state, a
-category made outside this tool) is each resource's `Facts`; whether a drafted collection's
-edits are to be published is `State.drafts`; which collections the spec lists is
-`State.orders`.
+category made outside this tool, an event or category to delete) is each resource's `Facts`;
+the children of an object to delete are left out (they go with it); whether a drafted
+collection's edits are to be published is `State.drafts`; which collections the spec lists
+is `State.orders`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from .. import kinds
 from ..kinds import Kind
 from ..model import Draft, Resource, ResourceKey, State
+from ..spec.rules import DELETED
 from ..spec.shapes import mapping
 from .normalise import schema_def, shape
 
@@ -88,6 +90,12 @@ class _Desired:
         if not children:
             return
         self.state.events += (name,)
+        if self.state.resources[ResourceKey(kind.name, "", name)].facts.lifecycle == DELETED:
+            # its children go with it; those whose sales make deleting it risky are read
+            for child in children:
+                if child.recheck_before_delete:
+                    self.state.orders[(name, child.name)] = ()
+            return
         for child in children:
             self.children(child, obj, name)
 

@@ -232,4 +232,16 @@ async def live_state(client: WixClient, desired: State) -> State:
                 _add_drafted(state, kind, slug_of[parent_id], own)
             else:
                 add_members(state, kind, slug_of[parent_id], own)
+    _total_sales(state, [(kind, slug) for kind, slug, _ in parents])
     return state
+
+
+def _total_sales(state: State, parents: list[tuple[Kind, str]]) -> None:
+    """Each parent's `sold` is what its children read here have sold, so deleting it is
+    judged by its sales like deleting a ticket definition."""
+    for kind, slug in parents:
+        sold = sum(r.facts.sold for child in kinds.children_of(kind)
+                   for r in state.of_kind(child.name, slug))
+        for resource in state.of_kind(kind.name):
+            if sold and slug in (resource.key.name, resource.facts.found_for):
+                state.add(replace(resource, facts=replace(resource.facts, sold=sold)))

@@ -1,5 +1,6 @@
 """The rules across a whole spec (every file at once): unique event slugs, unique category
-names, and event categories that the spec defines. Per-event rules live in `event_rules`.
+names, and event categories that the spec defines and does not delete. Per-event rules live in
+`event_rules`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from .problems import WARNING, Path, Problem
 from .shapes import items, mapping, text
 from .source import Document
 
+DELETED = "DELETED"  # the `state` of an event or category the spec wants off the site
+
 
 def _where(doc: Document, path: Path) -> str:
     mark = doc.mark(path)
@@ -21,7 +24,7 @@ def _where(doc: Document, path: Path) -> str:
 def check_spec(docs: list[Document]) -> list[Problem]:
     """All semantic problems of the documents taken together."""
     problems: list[Problem] = []
-    categories = _check_categories(docs, problems)
+    categories, deleted = _check_categories(docs, problems)
     slugs: dict[str, tuple[Document, Path]] = {}
     former: dict[str, tuple[Document, Path]] = {}
     for doc in docs:
@@ -29,7 +32,8 @@ def check_spec(docs: list[Document]) -> list[Problem]:
             path: Path = ("events", index)
             problems.extend(EventCheck(doc, path, event).run())
             _check_slug(doc, path, event, slugs, former, problems)
-            _check_event_categories(doc, path, event, categories, problems)
+            if event.get("state") != DELETED:  # a deleted event's categories do not matter
+                _check_event_categories(doc, path, event, categories, deleted, problems)
     for slug, (doc, path) in former.items():
         if slug in slugs:
             first_doc, first_path = slugs[slug]
@@ -72,15 +76,25 @@ def _check_slug(doc: Document, path: Path, event: dict[str, Any],
             former[old] = (doc, where)
 
 
-def _check_categories(docs: list[Document], problems: list[Problem]) -> dict[str, str]:
-    """Unique category names (ignoring case, as Wix compares them); returns lower -> name."""
+def _check_categories(docs: list[Document], problems: list[Problem]
+                      ) -> tuple[dict[str, str], set[str]]:
+    """Unique category names (ignoring case, as Wix compares them); returns lower -> name,
+    and the lower names of the categories to delete."""
     known: dict[str, tuple[str, Document, Path]] = {}
+    deleted: set[str] = set()
     for doc in docs:
         for index, category in items(mapping(doc.data).get("categories")):
             name = text(category.get("name"))
             if name is None:
                 continue
             path: Path = ("categories", index, "name")
+            if category.get("state") == DELETED:
+                deleted.add(name.lower())
+                if category.get("existing") is True:
+                    problems.append(doc.problem(("categories", index, "state"), "an existing "
+                                                "category is never changed, so it cannot be "
+                                                "deleted; drop `existing: true` to manage it",
+                                                rule="deleted"))
             if category.get("existing") is True and "renamed_from" in category:
                 problems.append(doc.problem(("categories", index, "renamed_from"), "an "
                                             "existing category is never changed, so it cannot "
@@ -94,11 +108,12 @@ def _check_categories(docs: list[Document], problems: list[Problem]) -> dict[str
                                             rule="unique"))
             else:
                 known[name.lower()] = (name, doc, path)
-    return {lower: name for lower, (name, _, _) in known.items()}
+    return {lower: name for lower, (name, _, _) in known.items()}, deleted
 
 
 def _check_event_categories(doc: Document, path: Path, event: dict[str, Any],
-                            categories: dict[str, str], problems: list[Problem]) -> None:
+                            categories: dict[str, str], deleted: set[str],
+                            problems: list[Problem]) -> None:
     names = event.get("categories")
     for position, name in enumerate(names if isinstance(names, list) else []):
         if not isinstance(name, str):
@@ -113,3 +128,7 @@ def _check_event_categories(doc: Document, path: Path, event: dict[str, Any],
             problems.append(doc.problem(where, f"is written {name!r} but the category is "
                                         f"named {defined!r}; write it the same way",
                                         rule="unknown-category"))
+        elif name.lower() in deleted:
+            problems.append(doc.problem(where, f"category {name!r} is marked `state: DELETED`; "
+                                        "take it off this event, or keep the category",
+                                        rule="deleted"))

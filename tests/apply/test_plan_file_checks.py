@@ -36,7 +36,7 @@ def one(verb: str, kind: str, event: str, name: str) -> dict[str, Any]:
 BAD = [pytest.param(one(verb, kind, event, name), message, id=f"{kind}-{verb}")
        for verb, kind, event, name, message in [
            ("create", "coupon", "gala", "SPRING", "unknown kind 'coupon'"),
-           ("delete", "event", "", "gala", "'delete' is not an action an event can take"),
+           ("discard", "event", "", "gala", "'discard' is not an action an event can take"),
            ("publish", "policy", "gala", "Refunds", "'publish' is not an action a policy"),
            ("delete", "formMessages", "gala", "messages", "'delete' is not an action a form"),
            ("update", "schedule", "gala", "draft", "'update' is not an action a schedule"),

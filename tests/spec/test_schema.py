@@ -362,8 +362,11 @@ TOOL_LIMITS: list[Limit] = [
     Limit(f"{_D}renamedFrom", {"minItems": 1}),
     Limit(f"{_D}renamedFrom/items", {"minLength": 1}),
     Limit(f"{_D}pinnedId", {"minLength": 1}),
-    # the event's state is the tool's word for draft/publish/cancel, not an API enum
-    Limit(f"{_D}event/properties/state", {"enum": ["DRAFT", "PUBLISHED", "CANCELED"]}),
+    # the event's state is the tool's word for draft/publish/cancel/delete, not an API enum
+    Limit(f"{_D}event/properties/state", {"enum": ["DRAFT", "PUBLISHED", "CANCELED",
+                                                   "DELETED"]}),
+    # a category's state says only that the spec wants it deleted
+    Limit(f"{_D}category/properties/state", {"enum": ["DELETED"]}),
     # events-and-ticket-definitions.md §2.3 gives ≤50000 for the retired plain-text
     # `detailedDescription`; `description` itself is RichContent, no length given
     Limit(f"{_D}event/properties/description", {"maxLength": 50000}),
