@@ -184,7 +184,8 @@ class Executor:
                                    f"{verb!r}")
         if verb == make and not draft:
             return await self._create(writer, hook, job)
-        if verb == remove and kind.recheck_before_delete:
+        if verb == remove and kind.recheck_before_delete and \
+                allow_flag(action) not in self.allowed:  # with the flag, sales do not matter
             await self._still_allowed(kind, writer, job)
         _, detail = await _tried(lambda: hook(client, job), self._landed(kind, writer, job))
         return None, detail
@@ -216,10 +217,10 @@ class Executor:
         if found is None:
             return  # gone already: the delete's own answer says so
         marks, note = deletion_risk(kind.live_facts(found))
-        flag = allow_flag(job.action)
-        if Mark.RISKY in marks and flag not in self.allowed:
+        if Mark.RISKY in marks:
             raise ProvisionerError(f"not deleted: it has sold since the plan read the site "
-                                   f"({note}); pass {flag} to delete it anyway")
+                                   f"({note}); pass {allow_flag(job.action)} to delete it "
+                                   "anyway")
 
     async def _create(self, writer: Writer, create: Hook, job: Job) -> tuple[str | None, str]:
         async def adopted() -> str | None:  # a create that landed is found by natural key

@@ -100,9 +100,9 @@ class _Builder:
         if self.ambiguous(kind, wanted, found):
             return
         changes = pair.changes
-        if found.key.name != wanted.key.name and not kind.name_in_data:
+        if _natural(found) != wanted.key.name and not kind.name_in_data:
             # the name is not part of the data (an event's slug): report the rename itself
-            changes = (Change("slug", found.key.name, wanted.key.name), *changes)
+            changes = (Change("slug", _natural(found), wanted.key.name), *changes)
         changes = self._immutable(kind, wanted.key, changes)
         if not changes or wanted.facts.existing:
             return
@@ -129,7 +129,8 @@ class _Builder:
             return True
         holder = next((r for r in others if r.key.name == wanted.key.name
                        or r.facts.duplicate_of == wanted.key.name), None)
-        if wanted.id and found.key.name != wanted.key.name and holder is not None:
+        # (a pin on one of several copies of the wanted name says which copy: no conflict)
+        if wanted.id and _natural(found) != wanted.key.name and holder is not None:
             self.problems.append(
                 f"{wanted.key.address} is pinned to id {wanted.id}, which the site calls "
                 f"{found.key.name!r}, but another {kind.noun} (id {holder.id}) already has "
@@ -299,6 +300,11 @@ class _Builder:
         ordered = tuple(action for _, action in sorted(self.steps, key=lambda s: s[0]))
         return Plan(target, ordered, dict(sorted(self.fingerprints.items())),
                     tuple(self.problems), sources)
+
+
+def _natural(found: Resource) -> str:
+    """A live object's natural name: a duplicate's `NAME #2` is a copy of NAME."""
+    return found.facts.duplicate_of or found.key.name
 
 
 def sales_note(facts: Facts) -> str:

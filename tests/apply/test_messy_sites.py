@@ -394,3 +394,41 @@ def test_two_applies_at_once_on_a_remote_site_are_healed_by_the_next(
     assert names_twice(api, event_ids[0]) == {}
     code, plan, _ = plan_cli(server, api)
     assert (code, plan["actions"]) == (0, [])
+
+
+def test_categories_sharing_a_name_are_a_plan_problem() -> None:
+    """The emulator keeps category names unique, as Wix says it does; should a site still hold
+    two (an older site, a race), the plan names both and touches neither."""
+    from provisioner import kinds
+    from provisioner.model import State
+    from provisioner.plan.live import add_members
+
+    desired = desired_state([{"categories": [{"name": "Tech"}]}])
+    live = State()
+    add_members(live, kinds.CATEGORY, "", [
+        {"id": "c-new", "name": "Tech", "createdDate": "2026-02-01T00:00:00Z"},
+        {"id": "c-old", "name": "Tech", "createdDate": "2025-01-01T00:00:00Z"}])
+    plan = build_plan(desired, live, "t")
+    assert plan.actions == ()
+    [problem] = plan.problems
+    assert problem.startswith("category[Tech]: the site has 2 categories named 'Tech' (ids "
+                              "c-old, c-new); delete or rename all but one")
+
+    pinned = desired_state([{"categories": [{"name": "Tech", "id": "c-new"}]}])
+    assert build_plan(pinned, live, "t").problems == (), "a pin says which one"
+
+
+def test_an_id_pin_says_which_copy_is_kept(server: Server, api: httpx.Client,
+                                           tmp_path: Path) -> None:
+    event_id = seed(api, SEED)["devcon-2025"]
+    again(api, event_id, "VIP All-Access Pass")
+    older, newer = [t for t in tickets(api) if t["name"] == "VIP All-Access Pass"]
+    spec = edited(tmp_path, ("      - name: VIP All-Access Pass\n",
+                             f"      - name: VIP All-Access Pass\n        id: {newer['id']}\n"))
+
+    code, plan, _ = plan_cli(server, api, spec)
+    assert code == 0, plan
+    assert [(a["action"], a["id"]) for a in plan["actions"]] == [("delete", older["id"])]
+    done = run_cli(api, "apply", spec, "--target", server.base_url, "--auto-approve")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [t["id"] for t in tickets(api) if t["name"] == "VIP All-Access Pass"] == [newer["id"]]
