@@ -31,8 +31,10 @@ def shows(kind: Kind, body: dict[str, Any] | None, data: dict[str, Any]) -> bool
     return not field_changes(kind, shaped(kind, kind.body_view(dict(body or {}))), data)
 
 
-def done(action: Action, live: State) -> bool:
-    """Whether `live` already shows what `action` wants (the rule per verb: docs/apply.md)."""
+def done(action: Action, live: State, plan: Plan | None = None) -> bool:
+    """Whether `live` already shows what `action` wants (the rule per verb: docs/apply.md).
+    A life-cycle step of an object `plan` goes on to delete is done once the object is
+    gone (a cancel before a delete)."""
     kind = kinds.kind_of(action.key.kind)
     collection = kinds.collection_of(action.key)
     if kinds.is_draft(action.key):  # published or discarded: the draft matches the published
@@ -45,7 +47,8 @@ def done(action: Action, live: State) -> bool:
     if action.verb in REMOVALS:  # gone, and nothing else took its place
         return found is None and action.key not in live.resources
     if found is None:
-        return False
+        return plan is not None and action.verb in LIFE_CYCLE_VERBS and any(
+            a.address == action.address and a.verb in REMOVALS for a in plan.actions)
     if action.verb in LIFE_CYCLE_VERBS:
         # a life-cycle action's one change is `state: before -> the state the spec asks`
         wanted = action.changes[-1].new if action.changes else None
@@ -121,4 +124,4 @@ def recheck(plan: Plan, live: State) -> Recheck | None:
     found = moved(plan, live)
     if not found:
         return None
-    return Recheck(plan, found, tuple(done(action, live) for action in plan.actions))
+    return Recheck(plan, found, tuple(done(action, live, plan) for action in plan.actions))

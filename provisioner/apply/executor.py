@@ -196,14 +196,17 @@ class Executor:
         above the one the plan read: that step is this change's own. Anything else is
         another writer's edit, and the plan's revision stays, so the update meets it as a
         conflict."""
-        if bumped.reader is None or not job.event_id:
-            return
+        slug = kinds.event_of(job.action.key)
+        waiting = any(a.key.kind == bumped.name and kinds.event_of(a.key) == slug
+                      and a.verb == Verb.UPDATE for a in self.plan.actions)
+        if bumped.reader is None or not job.event_id or not waiting:
+            return  # only updates carry a revision
         try:
             raws = await read_children(self.client, bumped.reader, [job.event_id])
         except ProvisionerError:
             return  # the updates then meet the old revisions as conflicts: nothing is lost
         members = State()
-        add_members(members, bumped, kinds.event_of(job.action.key), raws)
+        add_members(members, bumped, slug, raws)
         for resource in members.resources.values():
             address, now = resource.key.address, resource.fingerprint or ""
             before = self.ledger.revisions.get(address)

@@ -70,6 +70,8 @@ def label(action: Action) -> str:
     kind = kinds.kind_of(action.key.kind)
     if action.verb == Verb.REORDER:
         return safe(kind.plural)
+    if kind.partial:  # one per event (its form's messages, its ticket currency): no name
+        return safe(kind.noun)
     return safe(f"{kind.noun} {_quoted(action.key.name)}")
 
 

@@ -143,3 +143,22 @@ def test_an_existing_category_cannot_be_deleted(server: Server, api: httpx.Clien
     done = run_cli(api, "validate", spec)
     assert done.returncode == 1
     assert "an existing category is never changed, so it cannot be deleted" in done.stdout
+
+
+def test_a_saved_plan_that_cancels_and_deletes_applied_twice(
+        server: Server, api: httpx.Client, clock: FakeClock, tmp_path: Path) -> None:
+    clock.set(BEFORE_DEVCON)
+    seed(api, SEED)
+    gone = edited(tmp_path, ("state: PUBLISHED ", "state: DELETED "))
+    out = tmp_path / "plan.json"
+    done = run_cli(api, "plan", gone, "--target", server.base_url, "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert [a["action"] for a in json.loads(out.read_text())["actions"]] == ["cancel", "delete"]
+
+    code, output = cli(server, api, "apply", out, ALLOW_CANCEL)
+    assert code == 0, output
+    mark = log_mark(api)
+    code, output = cli(server, api, "apply", out, ALLOW_CANCEL)
+    assert code == 0, output
+    assert "This plan has already been applied" in output
+    assert writes_after(api, mark) == []
