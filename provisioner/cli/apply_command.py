@@ -3,16 +3,16 @@ run it, report what happened and, for a spec, prove it converged by planning aga
 `provisioner destroy`, the same run for a spec whose every event and category is marked for
 deletion.
 
-Exit codes: 0 everything applied (or nothing to do), 1 anything else: a problem in the spec or
-the plan, a refusal (risky action not allowed, stale plan, no confirmation), or an action that
-failed, met a conflict or was skipped.
+Exit codes: 0 everything applied (or nothing to do), 2 bad usage (a malformed `--target`, a
+saved plan file among spec files), 1 anything else: a problem in the spec or the plan, a
+refusal (risky action not allowed, stale plan, no confirmation), or an action that failed, met
+a conflict or was skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -20,8 +20,7 @@ import click
 
 from ..apply.report import DEFAULT_PARALLELISM
 from ..client.errors import ProvisionerError
-from ..client.target import resolve_target
-from .common import color_text, configure_logging, fail, load_desired
+from .common import color_text, configure_logging, fail, load_desired, resolved_target
 
 DEFAULT_RATE_LIMIT = 200  # calls a minute: what Wix allows a site
 # seconds to wait for another apply on the sandbox: far longer than any sandbox apply takes,
@@ -104,8 +103,8 @@ def run(paths: tuple[str, ...], target_name: str | None, options: dict[str, Any]
     from .progress import problems, report_json, summary
 
     configure_logging(options["debug"])
+    target = resolved_target(target_name)
     try:
-        target = resolve_target(target_name, os.environ)
         saved = saved_plan(paths)
     except ProvisionerError as error:
         fail(str(error))

@@ -35,7 +35,11 @@ from .progress import LiveProgress, PlainProgress
 def saved_plan(paths: tuple[str, ...]) -> Plan | None:
     """The plan in `paths` when it is one saved plan file (JSON), else None (a spec). A plan
     file is checked whole before anything is read: its schema, its kinds and verbs, and that
-    its actions do not wait for each other in a circle."""
+    its actions do not wait for each other in a circle. A `.json` among other paths is bad
+    usage: read as a spec, a plan file would only bury the mistake under schema errors."""
+    if len(paths) > 1 and any(path.endswith(".json") for path in paths):
+        raise click.UsageError("give either one saved plan file (.json) or spec files, "
+                               "not both")
     if len(paths) != 1 or not paths[0].endswith(".json"):
         return None
     plan = load_plan(Path(paths[0]))

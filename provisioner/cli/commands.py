@@ -14,7 +14,7 @@ import click
 
 from .. import __version__
 from .apply_command import apply, destroy
-from .common import color_text, configure_logging, fail, load_desired, plural
+from .common import color_text, configure_logging, fail, load_desired, plural, resolved_target
 
 if TYPE_CHECKING:
     from ..spec.loader import LoadResult
@@ -110,7 +110,6 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
 
     from ..client.errors import ProvisionerError
     from ..client.session import connect
-    from ..client.target import resolve_target
     from ..model import State
     from ..plan.build import build_plan
     from ..plan.live import live_state
@@ -121,10 +120,7 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
         raise click.UsageError("choose one of --json and --markdown")
     configure_logging(debug)
     machine = as_json or as_markdown
-    try:
-        target = resolve_target(target_name, os.environ)
-    except ProvisionerError as error:
-        fail(str(error))
+    target = resolved_target(target_name)
     click.echo(target.describe(), err=machine)
     try:
         desired, files = load_desired(paths)

@@ -4,13 +4,14 @@ loading a spec into the desired state."""
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from ..client.errors import ProvisionerError
 
 if TYPE_CHECKING:
+    from ..client.target import Target
     from ..model import State
 
 
@@ -26,9 +27,23 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
     return f"{count} {many or noun + 's'}"
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
+    """Print `message` as one `Error:` line on stderr and exit 1."""
     click.echo(color_text(f"Error: {message}", fg="red"), err=True)
     raise SystemExit(1)
+
+
+def resolved_target(target_name: str | None) -> Target:
+    """The target `--target` and the environment name. A malformed `--target` is bad usage
+    (exit 2); anything else wrong, such as missing or unusable credentials, exits 1."""
+    from ..client.target import TargetUsageError, resolve_target
+
+    try:
+        return resolve_target(target_name, os.environ)
+    except TargetUsageError as error:
+        raise click.UsageError(str(error)) from None
+    except ProvisionerError as error:
+        fail(str(error))
 
 
 def configure_logging(debug: bool) -> None:

@@ -12,6 +12,10 @@ apply goes through `WixClient`, so auth, timeouts, retries, paging and error typ
 - `query_all()` pages through offset- and cursor-paged queries with the fewest calls.
 - `--debug` tracing uses the `provisioner.client` logger, one line per request and per answer,
   with `Authorization: ***`.
+- Every text from a server or from httpx/h11 that an error carries passes through
+  `target.redact()` (the key, a URL's userinfo, key-looking query values). A base URL with
+  credentials of its own is refused. A request that cannot even be built or sent (a header
+  httpx refuses, an invalid URL) is a local error: one `ProvisionerError`, never retried.
 
 Decisions where the Wix notes are unsure:
 - `Retry-After` is undocumented for Wix: honoured when sent (seconds or an HTTP date) plus a
@@ -56,7 +60,7 @@ from .errors import (
     parse_error,
 )
 from .ratelimit import RateLimiter
-from .target import Target
+from .target import REDACTED, Target, header_value_problem, redact, url_problem
 
 log = logging.getLogger("provisioner.client")
 
@@ -64,7 +68,6 @@ log = logging.getLogger("provisioner.client")
 # sandbox; `.invalid` can never resolve, so nothing could leave the machine by mistake.
 SANDBOX_BASE_URL = "http://sandbox.invalid"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-REDACTED = "***"
 REQUEST_ID_HEADER = "x-wix-request-id"
 # POSTs that only read (a client-side list: the client never imports the emulator)
 READ_SUFFIXES = ("/query", "/count", "/count-by-status", "/list")
@@ -177,6 +180,13 @@ class WixClient:
     ) -> None:
         if target.name == "local" and transport is None:
             raise ProvisionerError("The local sandbox runs in process: pass its transport")
+        # `resolve_target` refuses these first, naming the variables; a Target made by hand too
+        refusals = [f"{name} {problem}" for name, problem in (
+            ("the target URL", url_problem(target.base_url)),
+            ("the API key", header_value_problem(target.api_key)),
+            ("the site id", header_value_problem(target.site_id))) if problem]
+        if refusals:
+            raise ProvisionerError(refusals[0])
         self.target = target
         self.retry = retry or RetryPolicy()
         self.calls: Counter[str] = Counter()
@@ -285,12 +295,16 @@ class WixClient:
 
     async def _attempt(self, method: str, path: str, params: dict[str, Any], body: Any,
                        attempt: int) -> dict[str, Any]:
-        url = f"{self._base_url}{path}"
+        url = self._scrub(f"{self._base_url}{path}")
         log.debug("→ %s %s (attempt %d) %s", method, url, attempt, self._auth_trace)
         started = time.perf_counter()
         try:
             response = await self._http.request(method, path, params=params or None,
                                                 json=body)
+        except (httpx.LocalProtocolError, httpx.InvalidURL, UnicodeEncodeError) as exc:
+            # made here, not met on the way: trying again would fail the same way
+            raise ProvisionerError(f"{method} {url}: cannot send the request "
+                                   f"({type(exc).__name__}: {self._scrub(str(exc))})") from None
         except httpx.TransportError as exc:
             ms = (time.perf_counter() - started) * 1000
             log.debug("← %s %s failed after %.0f ms (attempt %d): %s", method, path, ms,
@@ -333,9 +347,8 @@ class WixClient:
                               sent=not never_sent)
 
     def _scrub(self, text: str) -> str:
-        """Server text with the API key blanked out, in case an answer ever echoes it."""
-        key = self.target.api_key
-        return text.replace(key, REDACTED) if key else text
+        """`text` (a server's answer, an exception's message) with every secret blanked out."""
+        return redact(text, self.target.api_key)
 
     # --- paging ---------------------------------------------------------------------------
 

@@ -7,6 +7,10 @@ credentials between runs, so a second `plan` sees what the first `apply` made.
 
 An apply holds the sandbox's lock (`apply_lock`) from its first read to its closing check, so
 two applies on one sandbox run one after the other instead of both creating everything.
+
+The sandbox holds a site's credentials and all its event data, so its folder is made
+owner-only (0700) and its files (the database, SQLite's `-wal`/`-shm`/`-journal` beside it,
+the lock) 0600: created so, and tightened when an older run left them readable.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from .errors import ProvisionerError
 from .target import SANDBOX_PATH, Target
 
 LOCK_POLL = 0.05  # seconds between tries while another apply holds the lock
+SANDBOX_FOLDER = Path(SANDBOX_PATH).parent.name  # `.provisioner`: tightened when it exists
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 
 log = logging.getLogger("provisioner.client")
 
@@ -47,8 +53,12 @@ def open_sandbox(path: str | Path = SANDBOX_PATH) -> Sandbox:
     """Open (or create) the sandbox database at `path` and an in-process transport to it."""
     file = Path(path)
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        _private_folder(file.parent)
+        os.close(_private_file(file, os.O_RDWR))  # SQLite gives its -wal and -shm this mode
         store = Store(file)
+        for suffix in SQLITE_SIDECARS:
+            if os.path.exists(f"{file}{suffix}"):
+                os.chmod(f"{file}{suffix}", 0o600)
     except (OSError, StoreError) as error:
         raise ProvisionerError(f"cannot open the local sandbox at {file}: {error}; delete the "
                                "file to start a fresh sandbox, or use --target URL") from None
@@ -76,8 +86,8 @@ async def apply_lock(path: str | Path, timeout: float) -> AsyncIterator[None]:
                                "safely, which this system lacks; use Linux or macOS, or "
                                "--target URL") from None
     file = Path(f"{path}.lock")
-    file.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(file, os.O_RDWR | os.O_CREAT, 0o600)
+    _private_folder(file.parent)
+    fd = _private_file(file, os.O_RDWR)
     try:
         deadline = time.monotonic() + timeout
         said = False
@@ -102,6 +112,26 @@ async def apply_lock(path: str | Path, timeout: float) -> AsyncIterator[None]:
             os.ftruncate(fd, 0)
     finally:
         os.close(fd)  # releases the lock
+
+
+def _private_folder(folder: Path) -> None:
+    """Make `folder` owner-only (0700): created so, or tightened if it is the sandbox's own
+    `.provisioner` folder (never some other folder a custom path happens to sit in)."""
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True)
+    elif folder.name == SANDBOX_FOLDER:
+        folder.chmod(0o700)
+
+
+def _private_file(file: Path, flags: int) -> int:
+    """An open descriptor on `file`, created owner-only (0600) or tightened to that."""
+    fd = os.open(file, flags | os.O_CREAT, 0o600)
+    try:
+        os.chmod(file, 0o600)  # an existing file keeps its mode through os.open
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
 
 
 def _locked(fd: int, timeout: float) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +112,14 @@ def load_plan(path: Path) -> Plan:
 
 
 def save_plan(plan: Plan, path: Path) -> None:
+    """Write `plan` to `path`, owner-only (0600): it holds the site id and every event's data.
+    The file is created with that mode, and an existing one is tightened before it is written,
+    so it is never readable by others, not even for a moment."""
     text = json.dumps(plan_to_json(plan), indent=2, ensure_ascii=False, sort_keys=False)
     try:
-        path.write_text(text + "\n", encoding="utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            os.chmod(path, 0o600)  # an existing file keeps its mode through os.open
+            stream.write(text + "\n")
     except OSError as error:
         raise ProvisionerError(f"cannot write the plan to {path}: {error.strerror}") from None

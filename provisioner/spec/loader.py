@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
@@ -78,19 +79,21 @@ def collect_files(paths: Sequence[str]) -> tuple[list[str], list[Problem]]:
 
 
 def read_text(file: str) -> tuple[str | None, Problem | None]:
-    """The file's text as UTF-8 (a byte-order mark is allowed), or why it cannot be read."""
+    """The file's text as UTF-8 (a byte-order mark is allowed), or why it cannot be read.
+
+    Only a regular file is read, and at most `MAX_FILE_BYTES` + 1 bytes of it whatever its
+    size says: a device (`/dev/zero`) reports size 0 and never ends, and a FIFO would block.
+    """
     try:
-        size = os.path.getsize(file)
-        if size > MAX_FILE_BYTES:
-            return None, _file_problem(file, f"is {size:,} bytes; a spec file may be at most "
-                                       f"{MAX_FILE_BYTES:,}")
-        raw = FsPath(file).read_bytes()
+        raw = _read_bounded(file)
     except IsADirectoryError:
         return None, _file_problem(file, "is a folder")
     except PermissionError:
         return None, _file_problem(file, "cannot be read: permission denied")
     except OSError as error:
         return None, _file_problem(file, f"cannot be read: {error.strerror or error}")
+    if isinstance(raw, Problem):
+        return None, raw
     skip = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
     try:
         return raw[skip:].decode("utf-8"), None
@@ -102,6 +105,28 @@ def read_text(file: str) -> tuple[str | None, Problem | None]:
         column = len(raw[max(line_start, skip):bad].decode("utf-8", "replace")) + 1
         return None, Problem(file, line, column, "", f"is not UTF-8 text (byte "
                              f"0x{raw[bad]:02x}); save the file as UTF-8", rule="encoding")
+
+
+def _read_bounded(file: str) -> bytes | Problem:
+    """At most `MAX_FILE_BYTES` bytes of the regular file `file`, or the problem with it."""
+    # O_NONBLOCK: opening a FIFO with no writer must not hang before it can be refused
+    fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as stream:
+        status = os.fstat(fd)
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError(file)
+        if not stat.S_ISREG(status.st_mode):
+            return _file_problem(file, "not a regular file")
+        if status.st_size > MAX_FILE_BYTES:
+            return _too_big(file, f"{status.st_size:,}")
+        raw = stream.read(MAX_FILE_BYTES + 1)  # a file that grew since is cut off here
+    if len(raw) > MAX_FILE_BYTES:
+        return _too_big(file, f"more than {MAX_FILE_BYTES:,}")
+    return raw
+
+
+def _too_big(file: str, size: str) -> Problem:
+    return _file_problem(file, f"is {size} bytes; a spec file may be at most {MAX_FILE_BYTES:,}")
 
 
 def load_texts(sources: Iterable[tuple[str, str]]) -> LoadResult:

@@ -208,8 +208,14 @@ def test_resolve_target_refuses_with_a_clear_message(target, env, complaint):
 
 
 def test_describe_hides_credentials_in_a_url():
-    target = resolve_target("http://user:pw@127.0.0.1:8787", CREDS)
+    target = Target("url", "http://user:pw@127.0.0.1:8787", KEY, SITE)
     assert target.describe() == "Target: http://127.0.0.1:8787 (site 0c6f…)"
+
+
+def test_a_url_with_credentials_is_refused():
+    with pytest.raises(ProvisionerError, match="put the API key in WIX_API_KEY") as refused:
+        resolve_target("http://user:pw@127.0.0.1:8787", CREDS)
+    assert "pw" not in str(refused.value)
 
 
 async def test_the_local_sandbox_needs_an_in_process_transport():

@@ -194,7 +194,9 @@ def test_a_missing_site_id_names_the_variable(tmp_path: Path) -> None:
 
 def test_a_malformed_target_says_what_a_target_is(tmp_path: Path) -> None:
     done = plan("ftp://x", CREDENTIALS, tmp_path)
-    line = the_error(done)
+    assert done.returncode == 2, done.stderr  # bad usage, as the README says
+    assert "Traceback" not in done.stderr
+    line = done.stderr.strip().splitlines()[-1]
     assert "--target" in line and "ftp://x" in line
     assert "`local`" in line and "http(s) URL" in line
 
