@@ -44,7 +44,7 @@ class Emulator:
 
     def reset(self, faults: dict[str, Any] | None = None) -> None:
         """Forget every object, the request log and the faults; then set `faults`."""
-        self.control.post("/_emulator/reset").raise_for_status()
+        self.control.post("/_emulator/reset", json={}).raise_for_status()
         self.faults(faults or {})
 
     def faults(self, settings: dict[str, Any]) -> None:

@@ -140,7 +140,7 @@ def measure(control: httpx.Client, target: Target, spec: Path, latency_ms: float
     control.put("/_emulator/faults", json={"latency_ms": latency_ms}).raise_for_status()
     runs = []
     for _ in range(repeat):
-        control.delete("/_emulator/requests").raise_for_status()
+        control.request("DELETE", "/_emulator/requests", json={}).raise_for_status()
         run = plan_once(target, spec)
         served = control.get("/_emulator/requests").json()["total"]
         assert served == sum(run.calls.values()), (served, run.calls)

@@ -2,7 +2,9 @@
 
 `create_app()` is what tests, the `serve` command and the embedded sandbox use. Credentials
 (API key -> site ids) are stored in the database, so a `--db` file keeps them across restarts.
-`/_emulator/` is the control API (see `control`); it needs no key.
+`/_emulator/` is the control API (see `control`); it needs no key. Every request first passes
+`guard.RequestGuard`: only the hosts the emulator serves, and control writes only as JSON from
+no foreign origin.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -30,6 +33,7 @@ from . import (
     traffic,
     webhooks,
 )
+from .guard import RequestGuard
 from .http import EmulatorState, Endpoint, build_routes, method_not_allowed, not_found
 from .store import Store
 from .values import utc_now
@@ -50,8 +54,10 @@ def create_app(
     store: Store | None = None,
     fault_settings: faults.FaultSettings | None = None,
     webhook_urls: Iterable[str] = (),
+    hosts: Iterable[str] = (),
 ) -> Starlette:
-    """An emulator over `db` (a file path, or memory when None) that accepts `credentials`."""
+    """An emulator over `db` (a file path, or memory when None) that accepts `credentials`,
+    answering loopback names and `hosts` (e.g. the address `serve --host` was given)."""
     store = store or Store(db)
     with store.transaction() as txn:
         for api_key, site_id in credentials:
@@ -73,6 +79,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         exception_handlers={404: not_found, 405: method_not_allowed},
+        middleware=[Middleware(RequestGuard, hosts=tuple(hosts))],
     )
     app.state.emulator = state
     return app

@@ -1,6 +1,7 @@
 """The control API under `/_emulator/`: what tests, benchmarks and users rehearsing a change
 use to steer the emulator. It is not part of Wix's API and needs no key (the emulator listens
-on loopback); site-scoped controls name their site in the `wix-site-id` header.
+on loopback); site-scoped controls name their site in the `wix-site-id` header. Because no key
+guards it, `guard.py` refuses foreign hosts and origins, and writes not sent as JSON.
 
 Control handlers are plain `handler(ctx) -> dict` like API handlers and get the same `Ctx`
 (one store transaction, notices published on commit), with `api_key` empty.
@@ -17,14 +18,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .errors import ApiError, BadRequest
+from .errors import BadRequest
 from .http import (
     SITE_HEADER,
     Ctx,
     EmulatorState,
     Endpoint,
-    error_response,
-    read_body,
+    body_or_response,
     run_handler,
 )
 from .store import Txn
@@ -48,10 +48,9 @@ def _control_caller(request: Request, txn: Txn) -> tuple[str, str]:
 
 def control_route(endpoint: Endpoint, state: EmulatorState) -> Route:
     async def serve(request: Request) -> Response:
-        try:
-            body = await read_body(request)
-        except ApiError as error:
-            return error_response(error)
+        body = await body_or_response(request)
+        if isinstance(body, Response):
+            return body
         return run_handler(endpoint.handler, state, request, body, _control_caller)
 
     return Route(endpoint.path, serve, methods=[endpoint.method])

@@ -13,6 +13,7 @@ response in exactly one place. The envelope is the one Wix documents:
     ├── PermissionDenied  403
     ├── NotFound          404
     ├── Conflict          409     e.g. a stale revision
+    ├── PayloadTooLarge   413     a request body over the emulator's cap
     └── FailedPrecondition 428    documented business preconditions (limits, status transitions)
 """
 
@@ -112,6 +113,11 @@ class NotFound(ApiError):
 class Conflict(ApiError):
     def __init__(self, message: str, code: str = "ALREADY_EXISTS", **data: Any) -> None:
         super().__init__(409, code, message, data)
+
+
+class PayloadTooLarge(ApiError):
+    def __init__(self, message: str) -> None:
+        super().__init__(413, "PAYLOAD_TOO_LARGE", message)
 
 
 class FailedPrecondition(ApiError):

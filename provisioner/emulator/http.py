@@ -3,8 +3,12 @@
 API modules declare plain handlers `handler(ctx) -> dict` and a list of `Endpoint`s. This
 module wraps each handler so that it
 
-- checks `Authorization` (raw key or `Bearer <key>`) and `wix-site-id` (401 / 403);
-- parses the JSON body (a body that is not a JSON object is a 400);
+- checks `Authorization` (raw key or `Bearer <key>`) and `wix-site-id` (401 / 403) before it
+  reads a byte of the body, so an unauthenticated upload costs nothing;
+- reads the body incrementally up to `MAX_BODY_BYTES` (over it: 413, never buffering more) and
+  parses it as JSON: a body that is not a JSON object, is not UTF-8/16/32, nests deeper than
+  `MAX_JSON_DEPTH` or holds a lone surrogate (`"\\ud800"`, which no store or response can
+  encode) is a 400;
 - runs inside one store transaction, so every request is atomic;
 - answers 200 with the handler's dict, or the Wix error envelope for an `ApiError`, or
   `{"message": "", "details": {}}` with 500 for a bug (logged, never hidden).
@@ -18,16 +22,25 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .errors import ApiError, BadRequest, NotFound, PermissionDenied, Unauthenticated
+from .errors import (
+    ApiError,
+    BadRequest,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    Unauthenticated,
+)
 from .query import CursorStore
 from .scope import Notice, Scope
 from .store import Store, Txn
@@ -37,6 +50,10 @@ log = logging.getLogger("provisioner.emulator")
 
 SITE_HEADER = "wix-site-id"
 ACCOUNT_HEADER = "wix-account-id"
+MAX_BODY_BYTES = 8 * 1024 * 1024  # Wix's own gateway refuses far smaller bodies
+MAX_JSON_DEPTH = 64  # Wix's deepest documented body nests about 8 levels
+# `\\uD800`-`\\uDFFF` escapes: only then can a parsed body hold a lone surrogate
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 @dataclass
@@ -135,21 +152,88 @@ def _authenticate(request: Request, txn: Txn) -> tuple[str, str]:
     return key, site
 
 
-async def read_body(request: Request) -> dict[str, Any]:
-    """The JSON object a request sends ({} for GET, DELETE, HEAD or an empty body); 400 for
-    a body that is not a JSON object."""
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """The JSON object a request sends ({} for GET, DELETE, HEAD or an empty body); 413 for a
+    body over `limit` bytes, 400 for one that is not a JSON object (see the module docstring).
+    A client that leaves mid-body raises starlette's `ClientDisconnect`."""
     if request.method in ("GET", "DELETE", "HEAD"):
         return {}
-    raw = await request.body()
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk[:limit + 1 - len(raw)]
+        if len(raw) > limit:
+            raise _too_large(limit)
+    return parse_body(bytes(raw))
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"Request body is larger than {limit} bytes")
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """`raw` as a JSON object ({} when blank); `BadRequest` for anything else."""
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        text = raw.decode(json.detect_encoding(raw))  # strict: a lone surrogate fails here
+        body = json.loads(text, parse_float=_finite_float, parse_constant=_no_constant)
+    except RecursionError:
+        raise BadRequest(f"Request body nests deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as exc:  # UnicodeDecodeError included
         raise BadRequest(f"Request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise BadRequest("Request body must be a JSON object")
+    if _depth_exceeds(body, MAX_JSON_DEPTH):
+        raise BadRequest(f"Request body nests deeper than {MAX_JSON_DEPTH} levels")
+    if _SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadRequest("Request body holds a lone UTF-16 surrogate (\\ud800-\\udfff), "
+                             "which is not text") from None
     return body
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
+
+
+def _no_constant(text: str) -> float:
+    raise ValueError(f"{text} is not JSON")
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether objects and arrays in `value` nest more than `limit` deep (iterative: a deep
+    value cannot exhaust the stack)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth >= limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+async def body_or_response(request: Request) -> dict[str, Any] | Response:
+    """`read_body`, or the response that ends the request: the error envelope for a bad body,
+    an empty 400 for a client that went away mid-body (logged in one line; no one reads it)."""
+    try:
+        return await read_body(request)
+    except ApiError as error:
+        return error_response(error)
+    except ClientDisconnect:
+        log.info("client left during %s %s before its body was read", request.method,
+                 request.url.path)
+        return Response(status_code=400)
 
 
 Identify = Callable[[Request, Txn], tuple[str, str]]  # -> (api key, site)
@@ -188,6 +272,20 @@ def _fault_response(status: int, retry_after: int | None) -> Response:
     return error_response(error)
 
 
+async def _authenticated_call(handler: Handler, state: EmulatorState,
+                              request: Request) -> Response:
+    """Authenticate, and only then read the body and run `handler`."""
+    try:
+        with state.store.transaction() as txn:
+            caller = _authenticate(request, txn)
+    except ApiError as error:
+        return error_response(error)
+    body = await body_or_response(request)
+    if isinstance(body, Response):
+        return body
+    return run_handler(handler, state, request, body, lambda _request, _txn: caller)
+
+
 def wrap(handler: Handler, state: EmulatorState, route: str) -> Callable[[Request], Any]:
     """The ASGI endpoint for `handler`, with the emulated faults and the request log that
     `state.extensions` may hold (see faults.py and traffic.py)."""
@@ -203,12 +301,7 @@ def wrap(handler: Handler, state: EmulatorState, route: str) -> Callable[[Reques
         if decision is not None and decision.status is not None:
             response = _fault_response(decision.status, decision.retry_after)
         else:
-            try:
-                body = await read_body(request)
-            except ApiError as error:
-                response = error_response(error)
-            else:
-                response = run_handler(handler, state, request, body, _authenticate)
+            response = await _authenticated_call(handler, state, request)
             if decision is not None and decision.drop_after_commit \
                     and response.status_code == 200:
                 response = _fault_response(504, None)

@@ -2,14 +2,21 @@
 
 The socket is bound here, before uvicorn starts, so a busy port or a bad address becomes one
 clear `ServeError` instead of a server traceback, and port 0 picks a free port to report.
+
+SIGINT (Ctrl-C) and SIGTERM stop it the same way: uvicorn stops accepting, lets the requests
+in flight finish, and `run` returns after closing the store, so the process exits 0 (uvicorn
+itself would re-raise the signal and die with 143 on SIGTERM, the store left unclosed).
 """
 
 from __future__ import annotations
 
 import secrets
+import signal
 import socket
+import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +83,8 @@ def prepare(
     except StoreError as exc:
         raise ServeError(str(exc)) from None
     key, site = choose_credentials(store, api_key, site_id)
-    app = create_app(store=store, fault_settings=fault_settings, webhook_urls=webhook_urls)
+    app = create_app(store=store, fault_settings=fault_settings, webhook_urls=webhook_urls,
+                     hosts=[host])
     sock = bind(host, port)
     bound_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
@@ -84,13 +92,33 @@ def prepare(
     return sock, app, store, ServerInfo(f"http://{shown_host}:{bound_port}", key, site, storage)
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, for which SIGINT and SIGTERM are the normal way to stop."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Drain on SIGINT or SIGTERM (a second SIGINT forces the exit), then put the old
+        handlers back without raising the signal again, as uvicorn does."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        original = {sig: signal.signal(sig, self.handle_exit)
+                    for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
+
+
 def run(sock: socket.socket, app: Starlette, store: Store, log_level: str = "warning") -> None:
+    """Serve `app` on `sock` until SIGINT or SIGTERM; then close the socket and the store."""
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
+    server = _Server(config)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:
-        pass  # uvicorn re-raises the Ctrl-C it handled; stopping is the normal way out
+        pass  # a Ctrl-C before the handlers were installed: stopping is the normal way out
     finally:
         sock.close()
         store.close()

@@ -101,7 +101,7 @@ class Emulator:
     def faults(self, **settings: Any) -> None:
         with httpx.Client(base_url=self.base_url) as control:
             control.put("/_emulator/faults", json=settings).raise_for_status()
-            control.delete("/_emulator/requests").raise_for_status()
+            control.request("DELETE", "/_emulator/requests", json={}).raise_for_status()
 
     def requests(self) -> dict[str, Any]:
         with httpx.Client(base_url=self.base_url) as control:

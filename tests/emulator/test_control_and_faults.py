@@ -69,14 +69,14 @@ def test_request_counters_match_the_calls_exactly() -> None:
         # per site, and cleared on demand
         other = control.get("/_emulator/requests", headers={"wix-site-id": "other"}).json()
         assert other["total"] == 0
-        assert control.delete("/_emulator/requests").status_code == 200
+        assert control.request("DELETE", "/_emulator/requests", json={}).status_code == 200
         assert control.get("/_emulator/requests").json()["total"] == 0
 
 
 def test_reset_forgets_data_and_keeps_credentials() -> None:
     with emulator() as (api, control):
         event_id = new_event(api)
-        removed = control.post("/_emulator/reset").json()["removedDocuments"]
+        removed = control.post("/_emulator/reset", json={}).json()["removedDocuments"]
         assert removed >= 1
         assert_error(api.get(f"/events/v3/events/{event_id}"), 404)
         assert control.get("/_emulator/requests").json()["total"] == 1  # only the GET above

@@ -389,13 +389,14 @@ def test_receivers_are_registered_and_forgotten_through_the_control_api() -> Non
         assert decode(token, emu.public_key())[1]["entityId"] == event["id"]
         [delivery] = emu.settled()
         assert delivery["url"] == hooks.url
-        assert ok(emu.control.delete(PREFIX, params={"url": hooks.url})) == {
+        forget = {"params": {"url": hooks.url}, "json": {}}
+        assert ok(emu.control.request("DELETE", PREFIX, **forget)) == {
             "urls": [], "removed": True}
-        assert ok(emu.control.delete(PREFIX, params={"url": hooks.url}))["removed"] is False
+        assert ok(emu.control.request("DELETE", PREFIX, **forget))["removed"] is False
         ok(emu.api.post(EVENTS, json=event_of()))
         time.sleep(0.2)
         assert len(hooks.posts) == 1
-        ok(emu.control.post("/_emulator/reset"))
+        ok(emu.control.post("/_emulator/reset", json={}))
         assert ok(emu.control.get(PREFIX))["deliveries"] == []
 
 

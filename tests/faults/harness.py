@@ -277,7 +277,7 @@ def run(server: FaultServer, scenario: str, seed_no: int, faults: Faults, folder
     devcon_before = next((e["id"] for e in before["events"] if e["slug"] == "devcon-2025"),
                          "")
     desired = desired_of(spec)
-    server.control.delete("/_emulator/requests").raise_for_status()
+    server.control.request("DELETE", "/_emulator/requests", json={}).raise_for_status()
     server.set_faults(faults.settings(seed_no))
     try:
         asyncio.run(_apply_with_one_rerun(target, desired, record, lambda: server.spend(site)))

@@ -50,7 +50,8 @@ class Site:
         return {**clean, "WIX_API_KEY": self.key, "WIX_SITE_ID": self.site, "NO_COLOR": "1"}
 
     def clear_requests(self) -> None:
-        httpx.delete(f"{self.url}/_emulator/requests", timeout=10).raise_for_status()
+        httpx.request("DELETE", f"{self.url}/_emulator/requests", json={},
+                      timeout=10).raise_for_status()
 
     def counters(self) -> Counter[str]:
         """This site's API calls by `METHOD route`, as the emulator counted them."""
