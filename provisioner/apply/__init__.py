@@ -7,6 +7,7 @@ checked and honestly reported.
 - `moves`: the fewest single moves that reorder a collection;
 - `stale`: whether a saved plan still holds on the site;
 - `already`: whether the site already shows a saved plan's actions (applied before);
+- `outsiders`: what another writer made or changed on the site while an apply ran;
 - `guard`: the risky actions refused unless explicitly allowed;
 - `report`: what became of each action and of the run.
 
