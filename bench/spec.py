@@ -21,6 +21,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from provisioner import kinds
 from provisioner.spec.loader import load
 from provisioner.spec.rules import check_spec
 from provisioner.spec.schema import check_document, validator
@@ -99,7 +100,7 @@ def main() -> None:
                 [sys.executable, "-m", "provisioner.cli", "validate", str(path)],
                 capture_output=True, check=True), args.repeat),
         }
-    counts = result.counts()
+    counts = kinds.spec_counts([document.data for document in result.documents])
     children = sum(counts[k] for k in ("tickets", "scheduleItems", "policies", "formControls"))
     print(f"spec: {counts['events']} events, {children:,} children, "
           f"{len(text.splitlines()):,} lines, {len(text) / 1024:,.0f} KiB, "
