@@ -29,12 +29,13 @@ from ..client.errors import ApiError, OutcomeUnknown, ProvisionerError
 from ..client.http import WixClient
 from ..kinds import Kind
 from ..kinds.writer import BATCH_LIMIT, Hook, Job, Writer
-from ..model import REMOVALS, Action, Mark, Plan, State, Verb, allow_flag
+from ..model import REMOVALS, Action, Plan, State, Verb, allow_flag
 from ..plan.build import deletion_risk
 from ..plan.desired import shaped
 from ..plan.live import add_members, read_children
 from .already import shows
 from .graph import dependencies
+from .guard import refusal
 from .ledger import Ledger
 from .moves import moves
 from .report import DEFAULT_PARALLELISM, Outcome, Report, Status
@@ -219,11 +220,9 @@ class Executor:
         found = await writer.fetch(self.client, job)
         if found is None:
             return  # gone already: the delete's own answer says so
-        marks, note = deletion_risk(kind.live_facts(found))
-        if Mark.RISKY in marks:
-            raise ProvisionerError(f"not deleted: it has sold since the plan read the site "
-                                   f"({note}); pass {allow_flag(job.action)} to delete it "
-                                   "anyway")
+        why = refusal(job.action, *deletion_risk(kind.live_facts(found)), self.allowed)
+        if why:
+            raise ProvisionerError(f"not deleted: it sold since the plan read the site, so {why}")
 
     async def _create(self, writer: Writer, create: Hook, job: Job) -> tuple[str | None, str]:
         async def adopted() -> str | None:  # a create that landed is found by natural key

@@ -3,8 +3,18 @@ before any call unless the user passed the flag each one names."""
 
 from __future__ import annotations
 
-from ..model import REMOVALS, Mark, Plan, State, allow_flag
+from ..model import REMOVALS, Action, Mark, Plan, State, allow_flag
 from ..plan.build import deletion_risk
+
+
+def refusal(action: Action, marks: tuple[Mark, ...], note: str, allowed: set[str] | frozenset[str]
+            ) -> str | None:
+    """Why `action` with these marks may not run (`delete is risky (3 sold); pass
+    --allow-delete-sold to allow it`), or None when it is not risky or its flag was given."""
+    if Mark.RISKY not in marks or allow_flag(action) in allowed:
+        return None
+    said = f" ({note})" if note else ""
+    return f"{action.verb} is risky{said}; pass {allow_flag(action)} to allow it"
 
 
 def refused(plan: Plan, allowed: set[str], live: State | None = None) -> list[str]:
@@ -19,9 +29,8 @@ def refused(plan: Plan, allowed: set[str], live: State | None = None) -> list[st
         if action.verb in REMOVALS and action.id in now:
             judged, said_now = deletion_risk(now[action.id])
             if judged:
-                marks, note = (*marks, *judged), said_now
-        if Mark.RISKY in marks and allow_flag(action) not in allowed:
-            said = f" ({note})" if note else ""
-            out.append(f"{action.address}: {action.verb} is risky{said}; pass "
-                       f"{allow_flag(action)} to allow it")
+                marks, note = tuple(dict.fromkeys((*marks, *judged))), said_now
+        why = refusal(action, marks, note, allowed)
+        if why:
+            out.append(f"{action.address}: {why}")
     return out

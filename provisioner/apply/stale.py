@@ -39,9 +39,8 @@ def footprint(plan: Plan) -> State:
             if kind != container:
                 state.orders[(slug, kind)] = ()
             elif action.verb in REMOVALS:  # what it has sold is read, to judge its delete
-                for child in kinds.children_of(kinds.CONTAINER):
-                    if child.recheck_before_delete:
-                        state.orders[(slug, child.name)] = ()
+                for child in kinds.selling_children(kinds.CONTAINER):
+                    state.orders[(slug, child.name)] = ()
         # another site-level kind the plan changes or refers to by name is read whole
         row = kinds.BY_NAME.get(action.key.kind)
         site_level = row.refers_to if row and row.refers_to else (

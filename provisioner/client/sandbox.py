@@ -117,10 +117,11 @@ async def apply_lock(path: str | Path, timeout: float) -> AsyncIterator[None]:
 def _private_folder(folder: Path) -> None:
     """Make `folder` owner-only (0700): created so, or tightened if it is the sandbox's own
     `.provisioner` folder (never some other folder a custom path happens to sit in)."""
-    if not folder.exists():
+    try:  # no exists() first: two applies starting together would both try to make it
         folder.mkdir(mode=0o700, parents=True)
-    elif folder.name == SANDBOX_FOLDER:
-        folder.chmod(0o700)
+    except FileExistsError:
+        if folder.name == SANDBOX_FOLDER:
+            folder.chmod(0o700)
 
 
 def _private_file(file: Path, flags: int) -> int:

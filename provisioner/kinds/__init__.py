@@ -57,13 +57,14 @@ from .table import (
     is_draft,
     kind_of,
     section_of,
+    selling_children,
     spec_counts,
 )
 
 __all__ = [
     "BY_NAME", "CATEGORY", "CATEGORY_ASSIGNMENT", "CHILD_KINDS", "CONTAINER", "DRAFTS", "EVENT",
     "FORM_CONTROL", "FORM_MESSAGES", "KINDS", "POLICY", "SCHEDULE_ITEM", "SITE_KINDS", "TICKET",
-    "TICKET_CURRENCY",
-    "Kind", "Reader", "Transition", "capabilities", "child_sections", "children_of",
-    "collection_of", "doomed", "event_of", "is_draft", "kind_of", "section_of", "spec_counts",
+    "TICKET_CURRENCY", "Kind", "Reader", "Transition", "capabilities", "child_sections",
+    "children_of", "collection_of", "doomed", "event_of", "is_draft", "kind_of", "section_of",
+    "selling_children", "spec_counts",
 ]

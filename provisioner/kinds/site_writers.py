@@ -56,14 +56,9 @@ async def _event_create(client: WixClient, job: Job) -> str:
 
 
 async def _event_update(client: WixClient, job: Job) -> None:
+    # the body carries no ticket currency (it moves with ChangeCurrency, see the plan's
+    # update bodies); PATCH merges `registration.tickets`, so the live one stays
     patch = changed_top_level(job)
-    tickets = (patch.get("registration") or {}).get("tickets")
-    if isinstance(tickets, dict) and "currency" in tickets:
-        # the currency moves only with ChangeCurrency (the ticket currency kind), which runs
-        # after this update; PATCH merges `registration.tickets`, so leaving it out keeps it
-        registration = {**patch["registration"],
-                        "tickets": {k: v for k, v in tickets.items() if k != "currency"}}
-        patch["registration"] = registration
     if any(change.path == "slug" for change in job.action.changes):
         patch["seoSettings"] = job.body.get("seoSettings") or {"slug": job.name}
     await client.patch(f"{EVENTS}/{job.need(Need.OWN)}", {"event": {"id": job.id, **patch}})

@@ -263,6 +263,12 @@ def children_of(kind: Kind) -> tuple[Kind, ...]:
     return tuple(child for child in CHILD_KINDS if child.parent == kind.name)
 
 
+def selling_children(kind: Kind) -> tuple[Kind, ...]:
+    """The children whose sales make deleting one of `kind`'s objects risky (an event's
+    ticket definitions): read whenever such an object is to be deleted."""
+    return tuple(child for child in children_of(kind) if child.recheck_before_delete)
+
+
 def kind_of(address_kind: str) -> Kind:
     """The row an address's kind names: a kind, or a drafted kind's draft (`schedule`).
     KeyError for anything else; plan files are checked against `capabilities` first."""

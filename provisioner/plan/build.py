@@ -26,6 +26,7 @@ from ..kinds import Kind
 from ..model import ABSENT, Action, Change, Facts, Mark, Plan, Resource, ResourceKey, State, Verb
 from ..spec.richtext import to_plain
 from ..spec.rules import DELETED
+from .desired import without
 from .diff import Pair, compare
 from .fingerprints import collection_fingerprint
 from .normalise import digest
@@ -110,8 +111,8 @@ class _Builder:
             self.problems += kind.update_problems(wanted.key.address, wanted.data, found,
                                                   self.live)
         phase = Phase.TOP if kind.site_level else Phase.UPDATE
-        self.add(phase, Action(Verb.UPDATE, wanted.key, changes, body=wanted.body, id=found.id,
-                               parent_id=parent_id, note=sales_note(found.facts)),
+        self.add(phase, Action(Verb.UPDATE, wanted.key, changes, body=_update_body(kind, wanted),
+                               id=found.id, parent_id=parent_id, note=sales_note(found.facts)),
                  wanted.position, found)
 
     def ambiguous(self, kind: Kind, wanted: Resource, found: Resource) -> bool:
@@ -162,17 +163,24 @@ class _Builder:
                 kept.append(change)
         return tuple(kept)
 
-    def delete(self, kind: Kind, found: Resource, parent_id: str | None) -> None:
-        verb = kind.verbs[1]
-        marks, note = deletion_risk(found.facts)
+    def delete(self, kind: Kind, found: Resource, parent_id: str | None,
+               wanted: Resource | None = None) -> None:
+        """Delete `found`: a member its collection no longer lists (noted as a duplicate when
+        it is one), or, with `wanted`, a site-level object the spec marks deleted, which goes
+        last and cannot be undone. What it has sold makes it risky."""
+        risk, note = deletion_risk(found.facts)
         if found.facts.duplicate_of is not None:
             # the spec lists one; the copy kept has sales, or is the oldest
             said = f"a duplicate of {found.facts.duplicate_of!r}, id {found.id}"
             note = f"{said}; {note}" if note else said
         changes = tuple(Change(path, value, None)
                         for path, value in _flat(kind, found.data).items())
-        self.add(Phase.DELETE, Action(verb, found.key, changes, id=found.id, parent_id=parent_id,
-                                  marks=marks, note=note), found.position, found)
+        phase, marks = (Phase.DELETE, risk) if wanted is None else \
+            (Phase.REMOVE, (Mark.IRREVERSIBLE, *risk))
+        key, position = (found.key, found.position) if wanted is None else \
+            (wanted.key, wanted.position)
+        self.add(phase, Action(kind.verbs[1], key, changes, id=found.id, parent_id=parent_id,
+                               marks=marks, note=note), position, found)
 
     # --- collections -----------------------------------------------------------------------
 
@@ -227,15 +235,22 @@ class _Builder:
         wanted, found = pair.desired, pair.live
         if kind.life_cycle is None or wanted is None or wanted.facts.lifecycle is None:
             return
-        lifecycle = wanted.facts.lifecycle
-        step = kind.life_cycle(wanted.key.address, lifecycle, found.facts.status if found
+        self.step(kind, wanted, found, wanted.facts.lifecycle)
+
+    def step(self, kind: Kind, wanted: Resource, found: Resource | None, state: str) -> bool:
+        """The life-cycle step from `found`'s status to `state` (an action, or a problem);
+        False when the API cannot take it."""
+        assert kind.life_cycle is not None
+        step = kind.life_cycle(wanted.key.address, state, found.facts.status if found
                                else None)
         if step.problem:
             self.problems.append(step.problem)
-        elif step.verb is not None:
+            return False
+        if step.verb is not None:
             action = Action(step.verb, wanted.key, (Change("state", step.before, step.after),),
                             id=found.id if found else None, marks=step.marks)
             self.add(LIFE_CYCLE_PHASES[step.verb], action, wanted.position, found)
+        return True
 
     def remove(self, kind: Kind, pair: Pair) -> None:
         """A site-level object the spec marks `state: DELETED`: its life-cycle step first
@@ -244,26 +259,12 @@ class _Builder:
         wanted, found = pair.desired, pair.live
         if wanted is None or found is None:
             return
-        verb = kind.verbs[1]
-        if verb not in kind.capabilities():
+        if kind.verbs[1] not in kind.capabilities():
             self.problems.append(f"{wanted.key.address}: a {kind.noun} cannot be deleted "
                                  "through the API; delete it in the Wix dashboard")
             return
-        if kind.life_cycle is not None:
-            step = kind.life_cycle(wanted.key.address, DELETED, found.facts.status)
-            if step.problem:
-                self.problems.append(step.problem)
-                return
-            if step.verb is not None:
-                self.add(LIFE_CYCLE_PHASES[step.verb], Action(
-                    step.verb, wanted.key, (Change("state", step.before, step.after),),
-                    id=found.id, marks=step.marks), wanted.position, found)
-        marks, note = deletion_risk(found.facts)
-        changes = tuple(Change(path, value, None)
-                        for path, value in _flat(kind, found.data).items())
-        self.add(Phase.REMOVE, Action(verb, wanted.key, changes, id=found.id,
-                                      marks=(Mark.IRREVERSIBLE, *marks), note=note),
-                 wanted.position, found)
+        if kind.life_cycle is None or self.step(kind, wanted, found, DELETED):
+            self.delete(kind, found, None, wanted)
 
     def draft(self, kind: Kind, slug: str, event_id: str | None) -> None:
         """For a kind edited in a draft (the schedule): publish the changed draft, or discard
@@ -300,6 +301,16 @@ class _Builder:
         ordered = tuple(action for _, action in sorted(self.steps, key=lambda s: s[0]))
         return Plan(target, ordered, dict(sorted(self.fingerprints.items())),
                     tuple(self.problems), sources)
+
+
+def _update_body(kind: Kind, wanted: Resource) -> dict[str, Any] | None:
+    """What an update sends: the body less the fields a child kind changes through calls of
+    its own (an event's ticket currency moves only with ChangeCurrency)."""
+    body = wanted.body
+    for child in kinds.children_of(kind):
+        if child.in_parent_data and body is not None:
+            body = without(body, child.section)
+    return body
 
 
 def _natural(found: Resource) -> str:

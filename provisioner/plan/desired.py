@@ -31,12 +31,13 @@ def shaped(kind: Kind, view: Any) -> dict[str, Any]:
     data = {key: value for key, value in data.items() if key not in kind.drop}
     for child in kinds.children_of(kind):
         if child.in_parent_data:
-            data = _without(data, child.section)
+            data = without(data, child.section)
     return data
 
 
-def _without(data: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
-    """`data` less the value at `path`, and less any holder that leaves empty."""
+def without(data: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    """`data` less the value at `path`, and less any holder that leaves empty (a copy: `data`
+    is not changed)."""
     head, *rest = path
     if head not in data:
         return data
@@ -45,8 +46,8 @@ def _without(data: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
     inner = data[head]
     if not isinstance(inner, dict):
         return data
-    kept = _without(inner, tuple(rest))
-    return {**{k: v for k, v in data.items() if k != head}, **({head: kept} if kept else {})}
+    kept = without(inner, tuple(rest))
+    return {k: kept if k == head else v for k, v in data.items() if k != head or kept}
 
 
 def _former(obj: Any) -> tuple[str, ...]:
@@ -92,9 +93,8 @@ class _Desired:
         self.state.events += (name,)
         if self.state.resources[ResourceKey(kind.name, "", name)].facts.lifecycle == DELETED:
             # its children go with it; those whose sales make deleting it risky are read
-            for child in children:
-                if child.recheck_before_delete:
-                    self.state.orders[(name, child.name)] = ()
+            for child in kinds.selling_children(kind):
+                self.state.orders[(name, child.name)] = ()
             return
         for child in children:
             self.children(child, obj, name)
