@@ -89,7 +89,8 @@ def devcon(emu: Emulator, latency_ms: float) -> None:
         ("apply wall time", lambda r: ms(r.report.seconds)),
         ("apply calls", lambda r: f"{r.report.calls}"),
         (f"lower bound: depth {levels} x {latency_ms:g} ms", lambda r: ms(bound)),
-        ("wall time / lower bound", lambda r: f"{r.report.seconds / bound:.2f}x"),
+        ("wall time / lower bound",  # no bound without latency: the ratio means nothing
+         lambda r: f"{r.report.seconds / bound:.2f}x" if bound else "-"),
         ("calls x latency (all serial)", lambda r: ms(r.report.calls * latency_ms / 1000)),
         ("plan before it (live_state)", lambda r: ms(r.read_seconds)),
     ]
@@ -133,9 +134,10 @@ def fleet(emu: Emulator, events: int, rate_limit: int, latency_ms: float) -> Non
           f"   (apply {report.seconds:,.1f} s)")
     print(f"    {'achieved calls/minute':<34}{applied.calls / wall * 60:>12,.1f}"
           f"   (limit {rate_limit})")
-    print(f"    {'  not counting the first burst':<34}"
-          f"{(applied.calls - applied.burst) / wall * 60:>12,.1f}"
-          f"   (a burst of {applied.burst:.0f} calls goes out at once)")
+    if applied.calls > applied.burst:  # a smaller run fits in the burst: no steady rate
+        print(f"    {'  not counting the first burst':<34}"
+              f"{(applied.calls - applied.burst) / wall * 60:>12,.1f}"
+              f"   (a burst of {applied.burst:.0f} calls goes out at once)")
     print(f"    {'time held back by the limiter':<34}{applied.waited:>11,.1f}s")
     print(f"    {'429s answered by the emulator':<34}{statuses.get(429, 0):>12,}")
     print(f"    {'client retries':<34}{applied.retries:>12,}")

@@ -124,7 +124,7 @@ def main() -> None:
             "POST query policies (3, by eventId)": lambda c: c.post(
                 "/events/v2/policies/query", json={"query": {"filter": {"eventId": event}}}),
         }
-        print(f"emulator at {url}; {args.connections} connections, {args.seconds:.0f} s per call, "
+        print(f"emulator at {url}; {args.connections} connections, {args.seconds:g} s per call, "
               f"{os.cpu_count()} CPUs (client and server share them)")
         print(f"{'call':<52} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}")
         for name, call in calls.items():

@@ -42,13 +42,17 @@ def validate_summary(result: LoadResult) -> dict[str, Any]:
         "counts": {"files": len(result.files),
                    **kinds.spec_counts([document.data for document in result.documents])},
         "problems": [problem.to_json() for problem in result.problems],
+        # checking stops after MAX_PROBLEMS errors; warnings past as many are only counted
+        "truncated": result.truncated,
+        "warnings_not_listed": result.dropped_warnings,
     }
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print the outcome as JSON: {valid, errors, warnings, counts, problems}.")
+              help="Print the outcome as JSON: {valid, errors, warnings, counts, problems, "
+                   "truncated, warnings_not_listed}.")
 def validate(paths: tuple[str, ...], as_json: bool) -> None:
     """Check spec files or folders without touching any site.
 
@@ -69,13 +73,21 @@ def validate(paths: tuple[str, ...], as_json: bool) -> None:
     described = ", ".join(plural(counts[kind.count_key], kind.noun, kind.plural)
                           for kind in kinds.KINDS if kind.count_key and counts[kind.count_key])
     files = plural(len(result.files), "file")
-    warnings = plural(len(result.warnings), "warning")
+    warnings = plural(len(result.warnings) + result.dropped_warnings, "warning")
+    if result.dropped_warnings:
+        warnings += f" ({result.dropped_warnings:,} not listed)"
     if result.ok:
         click.echo(color_text("Valid", fg="green", bold=True) +
                    f": {files}, {described or 'nothing to manage'}; {warnings}.")
         return
-    click.echo(color_text("Invalid", fg="red", bold=True) +
-               f": {plural(len(result.errors), 'error')} and {warnings} in {files}.")
+    errors = plural(len(result.errors), "error")
+    stopped = ""
+    if result.truncated:
+        errors = f"more than {errors}"
+        stopped = (f"; checking stopped at {len(result.errors)} (fix these, then run again "
+                   "for the rest)")
+    click.echo(color_text("Invalid", fg="red", bold=True) + f": {errors} and {warnings} in "
+               f"{files}{stopped}.")
     raise SystemExit(1)
 
 

@@ -71,8 +71,9 @@ def load_desired(paths: tuple[str, ...], destroy: bool = False
         click.echo(color_text(problem.format(), fg="red" if problem.is_error else "yellow"),
                    err=True)
     if not result.ok:
-        raise ProvisionerError(f"the spec has {plural(len(result.errors), 'error')}; nothing "
-                               "was read from the site")
+        errors = plural(len(result.errors), "error")
+        raise ProvisionerError(f"the spec has {'more than ' if result.truncated else ''}"
+                               f"{errors}; nothing was read from the site")
     documents = [document.data for document in result.documents]
     return desired_state(kinds.doomed(documents) if destroy else documents), \
         tuple(result.files)

@@ -9,16 +9,20 @@ import functools
 import json
 import os
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from .. import kinds
 from ..client.errors import ProvisionerError
 from ..model import FORMAT_VERSION, Action, Change, Mark, Plan, ResourceKey, Verb
-from ..spec.schema import schema_text
+from ..spec.loader import Unreadable, read_bounded
+from ..spec.schema import checker, schema_text
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 PLAN_SCHEMA = "plan.schema.json"
+# a plan of 100 events with 50 children each, every one created, is about 8 MB
+MAX_PLAN_BYTES = 64 * 1024 * 1024
 REMAKE = "make a new one with `provisioner plan --out FILE`"
 
 
@@ -89,8 +93,9 @@ def plan_from_json(data: Any, source: str) -> Plan:
     error = next(iter(_plan_validator().iter_errors(data)), None)
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "the top level"
+        message = error.message if len(error.message) <= 200 else error.message[:200] + "…"
         raise ProvisionerError(f"{source}: the plan file is damaged at {where} "
-                               f"({error.message}); {REMAKE}")
+                               f"({message}); {REMAKE}")
     actions = tuple(_action(a, number, source)
                     for number, a in enumerate(data["actions"], start=1))
     return Plan(data["target"], actions, dict(data["fingerprints"]),
@@ -99,15 +104,20 @@ def plan_from_json(data: Any, source: str) -> Plan:
 
 @functools.cache
 def _plan_validator() -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_text(PLAN_SCHEMA)))
+    return checker(json.loads(schema_text(PLAN_SCHEMA)))
 
 
 def load_plan(path: Path) -> Plan:
-    """The plan saved at `path`."""
+    """The plan saved at `path`: a regular file of at most `MAX_PLAN_BYTES`."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ProvisionerError(f"{path}: cannot read the plan file ({error})") from None
+        raw = read_bounded(str(path), MAX_PLAN_BYTES, "a plan file")
+        data = json.loads(raw.decode("utf-8"))
+    except Unreadable as refused:
+        raise ProvisionerError(f"{path}: cannot read the plan file ({refused})") from None
+    except (ValueError, RecursionError) as error:  # RecursionError: JSON nested too deep
+        reason = "nested too deeply" if isinstance(error, RecursionError) else error
+        raise ProvisionerError(f"{path}: cannot read the plan file ({reason}); "
+                               f"{REMAKE}") from None
     return plan_from_json(data, str(path))
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import codecs
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
-from .problems import Problem, sort_problems
+from .problems import MAX_PROBLEMS, Problem, Problems, TooManyProblems, sort_problems
 from .rules import check_spec
 from .schema import check_document
 from .source import Document, parse_document
@@ -27,6 +27,8 @@ class LoadResult:
     documents: list[Document] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # every file checked, readable or not
+    truncated: bool = False  # checking stopped at MAX_PROBLEMS errors; there are more
+    dropped_warnings: int = 0  # warnings found past MAX_PROBLEMS, not listed
 
     @property
     def errors(self) -> list[Problem]:
@@ -78,22 +80,16 @@ def collect_files(paths: Sequence[str]) -> tuple[list[str], list[Problem]]:
     return files, problems
 
 
-def read_text(file: str) -> tuple[str | None, Problem | None]:
-    """The file's text as UTF-8 (a byte-order mark is allowed), or why it cannot be read.
+class Unreadable(Exception):
+    """A file that is not read: what it is, in words that follow its name."""
 
-    Only a regular file is read, and at most `MAX_FILE_BYTES` + 1 bytes of it whatever its
-    size says: a device (`/dev/zero`) reports size 0 and never ends, and a FIFO would block.
-    """
+
+def read_text(file: str) -> tuple[str | None, Problem | None]:
+    """The file's text as UTF-8 (a byte-order mark is allowed), or why it cannot be read."""
     try:
-        raw = _read_bounded(file)
-    except IsADirectoryError:
-        return None, _file_problem(file, "is a folder")
-    except PermissionError:
-        return None, _file_problem(file, "cannot be read: permission denied")
-    except OSError as error:
-        return None, _file_problem(file, f"cannot be read: {error.strerror or error}")
-    if isinstance(raw, Problem):
-        return None, raw
+        raw = read_bounded(file, MAX_FILE_BYTES, "a spec file")
+    except Unreadable as refused:
+        return None, _file_problem(file, str(refused))
     skip = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
     try:
         return raw[skip:].decode("utf-8"), None
@@ -107,54 +103,75 @@ def read_text(file: str) -> tuple[str | None, Problem | None]:
                              f"0x{raw[bad]:02x}); save the file as UTF-8", rule="encoding")
 
 
-def _read_bounded(file: str) -> bytes | Problem:
-    """At most `MAX_FILE_BYTES` bytes of the regular file `file`, or the problem with it."""
-    # O_NONBLOCK: opening a FIFO with no writer must not hang before it can be refused
-    fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+def read_bounded(file: str, limit: int, noun: str) -> bytes:
+    """At most `limit` bytes of the regular file `file`, whatever its size says: a device
+    (`/dev/zero`) reports size 0 and never ends, and a FIFO would block. Raises `Unreadable`
+    with the reason (`noun` names the file's role in it: "a spec file")."""
+    try:
+        # O_NONBLOCK: opening a FIFO with no writer must not hang before it can be refused
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except IsADirectoryError:
+        raise Unreadable("is a folder") from None
+    except PermissionError:
+        raise Unreadable("cannot be read: permission denied") from None
+    except OSError as error:
+        raise Unreadable(f"cannot be read: {error.strerror or error}") from None
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(fd)
+        raise Unreadable("is a folder" if stat.S_ISDIR(status.st_mode) else
+                         "not a regular file")
+    if status.st_size > limit:
+        os.close(fd)
+        raise _too_big(status.st_size, limit, noun)
     with os.fdopen(fd, "rb") as stream:
-        status = os.fstat(fd)
-        if stat.S_ISDIR(status.st_mode):
-            raise IsADirectoryError(file)
-        if not stat.S_ISREG(status.st_mode):
-            return _file_problem(file, "not a regular file")
-        if status.st_size > MAX_FILE_BYTES:
-            return _too_big(file, f"{status.st_size:,}")
-        raw = stream.read(MAX_FILE_BYTES + 1)  # a file that grew since is cut off here
-    if len(raw) > MAX_FILE_BYTES:
-        return _too_big(file, f"more than {MAX_FILE_BYTES:,}")
+        try:
+            raw = stream.read(limit + 1)  # a file that grew since is cut off here
+        except OSError as error:
+            raise Unreadable(f"cannot be read: {error.strerror or error}") from None
+    if len(raw) > limit:
+        raise _too_big(None, limit, noun)
     return raw
 
 
-def _too_big(file: str, size: str) -> Problem:
-    return _file_problem(file, f"is {size} bytes; a spec file may be at most {MAX_FILE_BYTES:,}")
+def _too_big(size: int | None, limit: int, noun: str) -> Unreadable:
+    said = f"{size:,}" if size is not None else f"more than {limit:,}"
+    return Unreadable(f"is {said} bytes; {noun} may be at most {limit:,}")
 
 
 def load_texts(sources: Iterable[tuple[str, str]]) -> LoadResult:
-    """Validate specs given as (file name, text) pairs."""
+    """Validate specs given as (file name, text) pairs, reporting at most `MAX_PROBLEMS`."""
     result = LoadResult()
-    for file, text in sources:
-        result.files.append(file)
-        doc, problems = parse_document(text, file)
-        result.problems.extend(problems)
-        if doc is not None:
-            result.documents.append(doc)
-            result.problems.extend(check_document(doc))
-    result.problems.extend(check_spec(result.documents))
-    result.problems = sort_problems(result.problems)
+    found = Problems(MAX_PROBLEMS)
+    try:
+        for file, text in sources:
+            result.files.append(file)
+            doc, _ = parse_document(text, file, found)
+            if doc is not None:
+                result.documents.append(doc)
+                check_document(doc, found)
+        check_spec(result.documents, found)
+    except TooManyProblems:
+        result.truncated = True
+    result.dropped_warnings = found.dropped
+    result.problems = sort_problems(found)
     return result
 
 
 def load(paths: Sequence[str]) -> LoadResult:
     """Read, parse and validate every spec file that `paths` name."""
     files, problems = collect_files(paths)
-    sources: list[tuple[str, str]] = []
-    for file in files:
-        text, problem = read_text(file)
-        if problem is not None:
-            problems.append(problem)
-        elif text is not None:
-            sources.append((file, text))
-    result = load_texts(sources)
+
+    def sources() -> Iterator[tuple[str, str]]:
+        # one file's text at a time: it is parsed before the next is read
+        for file in files:
+            text, problem = read_text(file)
+            if problem is not None:
+                problems.append(problem)
+            elif text is not None:
+                yield file, text
+
+    result = load_texts(sources())
     result.files = files  # unreadable files count too: they are part of what was checked
     result.problems = sort_problems([*problems, *result.problems])
     return result

@@ -15,6 +15,10 @@ WARNING = "warning"
 
 Path = tuple[str | int, ...]
 
+# A run reports at most this many errors (and as many warnings). Past it they are the same few
+# mistakes repeated, and finding every one in a huge broken file could take minutes.
+MAX_PROBLEMS = 500
+
 
 def format_path(path: Iterable[str | int]) -> str:
     """("events", 0, "tickets", 1, "name") -> "events[0].tickets[1].name"."""
@@ -51,6 +55,40 @@ class Problem:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class TooManyProblems(Exception):
+    """Raised by a `Problems` list full of errors: there are more than a run reports."""
+
+
+class Problems(list[Problem]):
+    """Problems found so far, with at most `limit` errors and `limit` warnings. One error more
+    raises `TooManyProblems`, which stops the checking that found it; warnings past the limit
+    are counted in `dropped` instead, since a warning must never stop a check for errors."""
+
+    def __init__(self, limit: int = MAX_PROBLEMS) -> None:
+        super().__init__()
+        self.limit = limit
+        self.errors = 0
+        self.dropped = 0  # warnings past the limit
+        self.seen: set[Problem] = set()
+
+    def append(self, problem: Problem) -> None:
+        if problem in self.seen:
+            return  # two checks can find one mistake; it is reported (and counted) once
+        self.seen.add(problem)
+        if problem.is_error:
+            if self.errors >= self.limit:
+                raise TooManyProblems
+            self.errors += 1
+        elif len(self) - self.errors >= self.limit:
+            self.dropped += 1
+            return
+        super().append(problem)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self.append(problem)
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:

@@ -21,16 +21,17 @@ def _where(doc: Document, path: Path) -> str:
     return f"{doc.file}:{mark.line}"
 
 
-def check_spec(docs: list[Document]) -> list[Problem]:
-    """All semantic problems of the documents taken together."""
-    problems: list[Problem] = []
+def check_spec(docs: list[Document], problems: list[Problem] | None = None) -> list[Problem]:
+    """All semantic problems of the documents taken together, added to `problems` (a new list
+    when None), which is returned. A `Problems` list that fills up stops the check."""
+    problems = [] if problems is None else problems
     categories, deleted = _check_categories(docs, problems)
     slugs: dict[str, tuple[Document, Path]] = {}
     former: dict[str, tuple[Document, Path]] = {}
     for doc in docs:
         for index, event in items(mapping(doc.data).get("events")):
             path: Path = ("events", index)
-            problems.extend(EventCheck(doc, path, event).run())
+            EventCheck(doc, path, event, problems).run()
             _check_slug(doc, path, event, slugs, former, problems)
             if event.get("state") != DELETED:  # a deleted event's categories do not matter
                 _check_event_categories(doc, path, event, categories, deleted, problems)

@@ -20,6 +20,7 @@ import difflib
 import functools
 import json
 import re
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
@@ -71,8 +72,37 @@ def _ecma_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
 
 
+def unique_key(value: Any) -> Any:
+    """A hashable stand-in for a JSON value, equal for values JSON Schema calls equal (`1` and
+    `1.0`; not `1` and `true`), so `uniqueItems` is one pass over a list, not a pair-wise one."""
+    if isinstance(value, dict):
+        return frozenset((key, unique_key(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return tuple(unique_key(item) for item in value)
+    if isinstance(value, bool):
+        return (bool, value)
+    return value
+
+
+def first_repeat(values: list[Any]) -> int | None:
+    """The index of the first item equal to an earlier one, if any."""
+    seen: set[Any] = set()
+    for index, item in enumerate(values):
+        key = unique_key(item)
+        if key in seen:
+            return index
+        seen.add(key)
+    return None
+
+
 @functools.cache
 def validator() -> Draft202012Validator:
+    """jsonschema for the spec schema (with `checker`'s keywords)."""
+    return checker(load_schema())
+
+
+def checker(schema: dict[str, Any]) -> Draft202012Validator:
+    """jsonschema for `schema`, with ECMA-262 patterns and a one-pass `uniqueItems`."""
     from jsonschema import Draft202012Validator, validators
     from jsonschema.exceptions import ValidationError
 
@@ -80,8 +110,49 @@ def validator() -> Draft202012Validator:
         if checker.is_type(instance, "string") and not _ecma_regex(regex).search(instance):
             yield ValidationError(f"{instance!r} does not match {regex!r}")
 
-    ecma = validators.extend(Draft202012Validator, {"pattern": pattern})
-    return ecma(load_schema())
+    def unique_items(checker: Any, unique: bool, instance: Any, schema: dict[str, Any]
+                     ) -> Any:
+        # jsonschema's own check is pair-wise for lists of mappings: minutes for a long list
+        if unique and checker.is_type(instance, "array") and first_repeat(instance) is not None:
+            yield ValidationError(f"{instance!r} has non-unique elements")
+
+    ecma = validators.extend(Draft202012Validator, {"pattern": pattern,
+                                                    "uniqueItems": unique_items})
+    return ecma(schema)
+
+
+@functools.cache
+def _fast_definition(ref: str) -> Any:
+    """The compiled yes/no check of one `#/$defs/NAME` of the schema, or None for other refs."""
+    if not ref.startswith("#/$defs/"):
+        return None
+    schema = load_schema()
+    return fastjsonschema.compile({"$schema": schema["$schema"],
+                                   "$defs": copy.deepcopy(schema["$defs"]), "$ref": ref},
+                                  use_default=False, use_formats=False)
+
+
+@functools.cache
+def pruning_validator() -> Draft202012Validator:
+    """jsonschema, skipping every `$ref`'d part (an event, a ticket…) that the compiled check of
+    its definition passes: explaining a large document then costs time in proportion to its
+    broken parts, not its size."""
+    from jsonschema import validators
+
+    base = type(validator())
+    follow = base.VALIDATORS["$ref"]
+
+    def ref(checker: Any, ref: str, instance: Any, schema: dict[str, Any]) -> Any:
+        check = _fast_definition(ref)
+        if check is not None:
+            try:
+                check(instance)
+                return
+            except fastjsonschema.JsonSchemaException:
+                pass
+        yield from follow(checker, ref, instance, schema)
+
+    return validators.extend(base, {"$ref": ref})(load_schema())
 
 
 @functools.cache
@@ -92,23 +163,33 @@ def fast_validator() -> Any:
                                   use_formats=False)
 
 
-def check_document(doc: Document) -> list[Problem]:
-    """Every schema violation in `doc`, each at its own position."""
+def check_document(doc: Document, problems: list[Problem] | None = None) -> list[Problem]:
+    """Every schema violation in `doc`, each at its own position, added to `problems` (a new
+    list when None), which is returned. A `Problems` list that fills up stops the check."""
+    found: list[Problem] = [] if problems is None else problems
+    checker = validator()
     if len(doc.values) >= FAST_PATH_MIN_VALUES:
         try:
             fast_validator()(doc.data)
-            return []
+            return found
         except fastjsonschema.JsonSchemaException:
-            pass  # find and explain every violation, below
-    errors = list(validator().iter_errors(doc.data))
-    # a value of the wrong type fails its other keywords too; only the type error is useful
-    mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
-    problems: list[Problem] = []
-    for error in errors:
-        if error.validator != "type" and tuple(error.absolute_path) in mistyped:
-            continue
-        problems.extend(_translate(doc, error))
-    return problems
+            checker = pruning_validator()  # find and explain every violation, below
+    # the errors come lazily, so a `Problems` list that fills up stops the check here
+    for error in checker.iter_errors(doc.data):
+        if error.validator != "type" and _mistyped(checker, error):
+            continue  # a value of the wrong type fails its other keywords too: say it once
+        found.extend(_translate(doc, error))
+    return found
+
+
+def _mistyped(checker: Any, error: ValidationError) -> bool:
+    """Whether the value `error` is about also fails the `type` of the same schema."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    expected = schema.get("type")
+    if expected is None:
+        return False
+    names = [expected] if isinstance(expected, str) else expected
+    return not any(checker.is_type(error.instance, name) for name in names)
 
 
 def _describe(value: Any) -> str:
@@ -142,7 +223,30 @@ def _closest(word: str, options: list[str]) -> str | None:
     return found[0] if found else None
 
 
-def _translate(doc: Document, error: ValidationError) -> list[Problem]:
+def _unknown_fields(doc: Document, path: tuple[Any, ...], schema: dict[str, Any],
+                    value: dict[str, Any]) -> Iterator[Problem]:
+    """One problem per field the schema does not know, lazily: a mapping may hold thousands."""
+    known = list(schema.get("properties", {}))
+    patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
+    hints = schema.get("x-hints", {})
+    for name in value:
+        if name in known or any(p.search(name) for p in patterns):
+            continue
+        where = (*path, name)
+        if name in hints:
+            yield doc.problem(where, f"`{name}` is not accepted: {hints[name]}", key=True,
+                              rule="schema.refused-field")
+            continue
+        guess = _closest(name, known)
+        hint = (f"did you mean `{guess}`?" if guess
+                else "expected one of: " + ", ".join(known))
+        if patterns and not guess:
+            hint += " (or an `x-` key, which is ignored)"
+        yield doc.problem(where, f"unknown field `{name}`; {hint}", key=True,
+                          rule="schema.unknown-field")
+
+
+def _translate(doc: Document, error: ValidationError) -> Iterable[Problem]:
     path = tuple(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
     value = error.instance
@@ -154,25 +258,7 @@ def _translate(doc: Document, error: ValidationError) -> list[Problem]:
         return doc.problem(where, message, key=key, rule=rule_name)
 
     if kind == "additionalProperties" and isinstance(value, dict):
-        known = list(schema.get("properties", {}))
-        patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
-        hints = schema.get("x-hints", {})
-        found = []
-        for name in value:
-            if name in known or any(p.search(name) for p in patterns):
-                continue
-            if name in hints:
-                found.append(at(f"`{name}` is not accepted: {hints[name]}", (*path, name),
-                                key=True, rule_name="schema.refused-field"))
-                continue
-            guess = _closest(name, known)
-            hint = (f"did you mean `{guess}`?" if guess
-                    else "expected one of: " + ", ".join(known))
-            if patterns and not guess:
-                hint += " (or an `x-` key, which is ignored)"
-            found.append(at(f"unknown field `{name}`; {hint}", (*path, name), key=True,
-                            rule_name="schema.unknown-field"))
-        return found
+        return _unknown_fields(doc, path, schema, value)
     if kind == "required" and isinstance(value, dict):
         missing = [name for name in schema.get("required", []) if name not in value]
         return [at(f"`{name}` is required", (*path, name)) for name in missing]
@@ -214,11 +300,9 @@ def _translate(doc: Document, error: ValidationError) -> list[Problem]:
                    f"{verb}" if error.validator_value != 1 else
                    f"has {_plural(count, 'item')}; {word} 1 {noun} is {verb}")]
     if kind == "uniqueItems" and isinstance(value, list):
-        seen: list[Any] = []
-        for index, item in enumerate(value):
-            if item in seen:
-                return [at(f"{_describe(item)} appears more than once", (*path, index))]
-            seen.append(item)
+        repeat = first_repeat(value)
+        if repeat is not None:
+            return [at(f"{_describe(value[repeat])} appears more than once", (*path, repeat))]
     if kind in ("minProperties", "maxProperties") and isinstance(value, dict):
         options = list(schema.get("properties", {}))
         if schema.get("minProperties") == schema.get("maxProperties") == 1:

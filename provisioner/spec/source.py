@@ -24,7 +24,7 @@ import yaml
 from .problems import Path, Problem, format_path
 from .scalars import EXPLICIT_TAGS, TEXT_TAGS, resolve_plain
 
-MAX_VALUES = 1_000_000  # after alias expansion; a 100-event spec with 50 children each is ~60,000
+MAX_VALUES = 250_000  # after alias expansion; bench/spec.py's 100 events x 50 children is ~47,000
 MAX_DEPTH = 64  # the spec language itself nests fewer than 10 levels
 
 _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
@@ -97,12 +97,12 @@ class _Frame:
 class _Builder:
     """Turns a parser's events into values, positions and problems (no recursion)."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, problems: list[Problem]) -> None:
         self.doc = Document(file, None)
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.total = 0
-        self.problems: list[Problem] = []
+        self.problems = problems
         self.first_keys: dict[Path, Mark] = {}  # where a key was first written
 
     def fail(self, mark: Mark, message: str, path: Path = ()) -> SourceError:
@@ -157,8 +157,9 @@ class _Builder:
         """Count values as they are made (an alias counts everything it repeats)."""
         self.total += size
         if self.total > MAX_VALUES:
-            raise self.fail(mark, f"the file expands to more than {MAX_VALUES:,} values "
-                            "(aliases repeating large blocks?)")
+            cause = " (aliases repeating large blocks?)" if self.anchors else ""
+            raise self.fail(mark, f"the file holds more than {MAX_VALUES:,} values{cause}; "
+                            "split it into several files")
 
     def add(self, value: Any, mark: Mark, size: int, *, source: str | None = None) -> None:
         """Place a finished value (of `size` values in all) in its parent."""
@@ -304,14 +305,17 @@ def _within(text: str, problem: Problem) -> Problem:
     return dataclasses.replace(problem, line=len(lines), column=len(lines[-1]) + 1)
 
 
-def parse_document(text: str, file: str) -> tuple[Document | None, list[Problem]]:
-    """Parse one file's text. Returns the document (None when unusable) and its problems."""
-    builder = _Builder(file)
+def parse_document(text: str, file: str, problems: list[Problem] | None = None
+                   ) -> tuple[Document | None, list[Problem]]:
+    """Parse one file's text. Returns the document (None when unusable) and the problems
+    list, `problems` itself when given (a `Problems` stops the parse when it is full)."""
+    builder = _Builder(file, [] if problems is None else problems)
     try:
         parser = _Parser(text)
     except UnicodeEncodeError as error:  # only text made in Python can hold a lone surrogate
-        return None, [Problem(file, 0, 0, "", "contains a character that is not valid "
-                              f"Unicode ({error.reason})", rule="encoding")]
+        builder.problems.append(Problem(file, 0, 0, "", "contains a character that is not "
+                                        f"valid Unicode ({error.reason})", rule="encoding"))
+        return None, builder.problems
     documents = 0
     get_event, scalar, start, end = parser.get_event, builder.scalar, builder.start, builder.end
     try:
@@ -336,13 +340,16 @@ def parse_document(text: str, file: str) -> tuple[Document | None, list[Problem]
             elif kind is yaml.StreamEndEvent:
                 break
     except SourceError as error:
-        return None, [*builder.problems, error.problem]
+        builder.problems.append(error.problem)
+        return None, builder.problems
     except yaml.YAMLError as error:
-        return None, [*builder.problems, _within(text, _syntax_problem(file, text, error))]
+        builder.problems.append(_within(text, _syntax_problem(file, text, error)))
+        return None, builder.problems
     finally:
         parser.dispose()
     if documents == 0 or builder.doc.data is None:
-        return None, [*builder.problems, Problem(
+        builder.problems.append(Problem(
             file, 0, 0, "", "the file is empty; a spec holds `events` and/or `categories`",
-            rule="empty")]
+            rule="empty"))
+        return None, builder.problems
     return builder.doc, builder.problems

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import fastjsonschema
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from provisioner.spec.loader import load
-from provisioner.spec.schema import fast_validator, load_schema, validator
+from provisioner.spec.schema import fast_validator, load_schema, pruning_validator, validator
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "devcon2025.yaml"
 BASE = load([str(EXAMPLE)]).documents[0].data
@@ -71,6 +72,39 @@ def test_both_validators_agree_on_mutations_of_the_example(mutations: list) -> N
     before = copy.deepcopy(document)
     assert fast_verdict(document) == validator().is_valid(document)
     assert document == before, "validation must not change the document (no defaults filled)"
+    # a large document's errors come from jsonschema skipping the parts whose definitions the
+    # compiled check passes: it must find exactly what the full walk finds
+    assert findings(pruning_validator(), document) == findings(validator(), document)
+
+
+def findings(checker: Any, document: Any) -> list[tuple]:
+    return sorted((tuple(map(str, e.absolute_path)), e.validator, str(e.validator_value))
+                  for e in checker.iter_errors(document))
+
+
+def test_pruning_skips_valid_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The point of pruning: one broken ticket among many valid ones is the only one walked."""
+    document = copy.deepcopy(BASE)
+    event = document["events"][0]
+    event["tickets"] = [copy.deepcopy(event["tickets"][0]) for _ in range(100)]
+    for index, ticket in enumerate(event["tickets"]):
+        ticket["name"] = f"Ticket {index}"
+    event["tickets"][57]["initialLimit"] = "many"
+    checker = pruning_validator()
+    keywords = type(checker).VALIDATORS
+    walked: list[Any] = []
+
+    def recording(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
+        walked.append(instance)
+        return original(validator, value, instance, schema)
+
+    original = keywords["required"]
+    monkeypatch.setitem(keywords, "required", recording)
+    errors = list(checker.iter_errors(document))
+    assert [(list(e.absolute_path), e.validator) for e in errors] == [
+        (["events", 0, "tickets", 57, "initialLimit"], "type")]
+    tickets = [t for t in event["tickets"] if any(t is seen for seen in walked)]
+    assert tickets == [event["tickets"][57]]
 
 
 def test_ref_has_no_asserting_siblings() -> None:

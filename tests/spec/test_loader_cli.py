@@ -304,7 +304,9 @@ def test_summary_json_shape() -> None:
     result = load_texts([("a.yaml", CATEGORIES + event("gala", categories="[Nope]"))])
     outcome = summary(result)
     assert json.loads(json.dumps(outcome)) == outcome
-    assert set(outcome) == {"valid", "errors", "warnings", "counts", "problems"}
+    assert set(outcome) == {"valid", "errors", "warnings", "counts", "problems", "truncated",
+                            "warnings_not_listed"}
+    assert (outcome["truncated"], outcome["warnings_not_listed"]) == (False, 0)
     assert outcome["valid"] is False
     assert outcome["errors"] == 1
     assert outcome["warnings"] == 0
@@ -322,7 +324,8 @@ def test_summary_json_shape() -> None:
 def test_summary_of_the_example() -> None:
     outcome = summary(load([str(EXAMPLE)]))
     assert outcome == {
-        "valid": True, "errors": 0, "warnings": 0, "problems": [],
+        "valid": True, "errors": 0, "warnings": 0, "problems": [], "truncated": False,
+        "warnings_not_listed": 0,
         "counts": {"files": 1, "categories": 1, "events": 1, "tickets": 3,
                    "scheduleItems": 15, "policies": 3, "formControls": 2},
     }
