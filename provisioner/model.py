@@ -116,7 +116,9 @@ class Resource:
     `body` is what a create or update would send (desired side only). `id` is the live id
     (live side, or a pinned id on the desired side). `fingerprint` identifies the live version
     (revision, else updatedDate, else a content hash). `facts` holds what the plan shows but
-    never compares, such as a ticket definition's sold count or an event's status.
+    never compares, such as a ticket definition's sold count or an event's status. `raw` is
+    the live object as the site sent it (live side), for what reads more than the comparable
+    data (`export` lists the fields a spec cannot hold).
     """
 
     key: ResourceKey
@@ -128,6 +130,7 @@ class Resource:
     former_names: tuple[str, ...] = ()
     position: int = 0
     facts: Facts = Facts()
+    raw: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass

@@ -15,6 +15,7 @@ import click
 from .. import __version__
 from .apply_command import apply, destroy
 from .common import color_text, configure_logging, fail, load_desired, plural, resolved_target
+from .export_command import export
 
 if TYPE_CHECKING:
     from ..spec.loader import LoadResult
@@ -28,6 +29,7 @@ def main() -> None:
 
 main.add_command(apply)
 main.add_command(destroy)
+main.add_command(export)
 
 
 def validate_summary(result: LoadResult) -> dict[str, Any]:

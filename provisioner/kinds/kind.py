@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import Facts, Mark, Resource, State, Verb
-from . import bodies
+from . import bodies, exports
 from .writer import Writer
 
 
@@ -110,6 +110,14 @@ class Kind:
     - `verbs`: what making and removing one is called (`create`/`delete`, `assign`/...);
     - `writer`: the API calls that change it (see `writer`); `body_view(body)`: the compared
       view of a body (so apply can check a write landed).
+
+    Export (a live site written as a spec):
+    - `spec_of(live resource, its event's resource)`: the object as a spec writes it (the
+      inverse of `spec_body`); for a `partial` kind, the value at its `section`;
+    - `server_fields`: fields of a live object the site fills in, which a spec never holds
+      (names anywhere in the object, or dotted paths from its top); any other field the spec
+      schema does not declare is reported as one a spec cannot express. None: not checked
+      (the live view is built field by field, as a form control's is).
     """
 
     name: str
@@ -149,6 +157,9 @@ class Kind:
     refers_to: str | None = None
     writer: Writer | None = None
     body_view: Callable[[dict[str, Any]], Any] = lambda body: body
+    spec_of: Callable[[Resource, Resource | None], Any] = exports.plain_spec
+    server_fields: tuple[str, ...] | None = ("id", "createdDate", "updatedDate", "revision",
+                                             "eventId")
 
     @property
     def site_level(self) -> bool:

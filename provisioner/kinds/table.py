@@ -15,7 +15,7 @@ from ..model import Facts, Mark, Resource, ResourceKey, State, Verb
 from ..spec.rules import DELETED
 from ..spec.shapes import items, mapping
 from ..spec.times import instant
-from . import bodies, event_writers, form_controls, site_writers
+from . import bodies, event_writers, exports, form_controls, site_writers
 from .kind import Kind, Reader, Transition
 
 PUBLISHED_STATUSES = ("UPCOMING", "STARTED", "ENDED")
@@ -164,7 +164,7 @@ CATEGORY = Kind(
                                  lifecycle=DELETED if obj.get("state") == DELETED else None),
     reader=Reader("/events/v1/categories/query", "categories", "metaData", by=(),
                   paging="offset"),
-    writer=site_writers.CATEGORY,
+    writer=site_writers.CATEGORY, server_fields=("id", "createdDate", "states", "counts"),
 )
 TICKET_CURRENCY = Kind(
     "ticketCurrency", "ticket currency", "ticket currencies", "", in_parent_data=True,
@@ -172,6 +172,7 @@ TICKET_CURRENCY = Kind(
     name_of=lambda view: "currency",
     spec_body=lambda code, event: {"currency": code}, live_objects=_ticket_currency,
     update_problems=_currency_locked, bumps="ticket", writer=event_writers.TICKET_CURRENCY,
+    spec_of=lambda currency, event: currency.data.get("currency"), server_fields=None,
 )
 TICKET = Kind(
     "ticket", "ticket definition", "ticket definitions", "ticket", section=("tickets",),
@@ -181,7 +182,10 @@ TICKET = Kind(
     live_facts=_sales, update_problems=_limit_below_sold, recheck_before_delete=True,
     reader=Reader("/events/v3/ticket-definitions/query", "ticketDefinitions",
                   extra=(("fields", ["SALES_DETAILS"]),)),
-    writer=event_writers.TICKET,
+    writer=event_writers.TICKET, spec_of=exports.ticket_spec,
+    server_fields=("id", "eventId", "revision", "createdDate", "updatedDate", "limited",
+                   "actualLimit", "pricingType", "free", "optionId", "saleStatus",
+                   "salesDetails", "limitPerCheckout", "currency"),
 )
 POLICY = Kind(
     "policy", "policy", "policies", "policy", section=("policies",), count_key="policies",
@@ -198,7 +202,8 @@ SCHEDULE_ITEM = Kind(
     reader=Reader("/events/v1/schedule", "items", listing=True, extra=(
         ("state", ["PUBLISHED", "DRAFT", "VISIBLE", "HIDDEN"]),)),
     drafted=True, draft_address="schedule", draft_flag=("schedule", "published"),
-    writer=event_writers.SCHEDULE_ITEM,
+    writer=event_writers.SCHEDULE_ITEM, spec_of=exports.schedule_item_spec,
+    server_fields=("id", "eventId", "createdDate", "updatedDate", "draft"),
 )
 FORM_CONTROL = Kind(
     "formControl", "form control", "form controls", "formControl",
@@ -207,18 +212,21 @@ FORM_CONTROL = Kind(
     spec_body=lambda obj, event: bodies.control_body(obj), spec_view=_control_view,
     live_view=_live_control, name_of=form_controls.identity_name, live_objects=_controls,
     writer=event_writers.FORM_CONTROL, body_view=form_controls.comparable,
+    server_fields=None,
 )
 FORM_MESSAGES = Kind(
     "formMessages", "form messages", "form messages", "form", section=("form", "messages"),
     partial=True, drop=("controls",), spec_body=lambda obj, event: {"messages": obj},
     name_of=lambda view: "messages", live_objects=_messages,
     writer=event_writers.FORM_MESSAGES,
+    spec_of=lambda messages, event: messages.data.get("messages"), server_fields=None,
 )
 CATEGORY_ASSIGNMENT = Kind(
     "categoryAssignment", "category assignment", "category assignments", "category",
     section=("categories",), drop=("renamed_from", "id", "existing", "name"),
     verbs=(Verb.ASSIGN, Verb.UNASSIGN), spec_body=lambda name, event: {"name": name},
     live_objects=_assignments, writer=site_writers.CATEGORY_ASSIGNMENT, refers_to="category",
+    spec_of=lambda assignment, event: assignment.key.name, server_fields=None,
 )
 
 # the currency first: a change to it rewrites every ticket definition's prices
@@ -237,7 +245,14 @@ EVENT = Kind(
     reader=Reader("/events/v3/events/query", "events", extra=(
         ("fields", [*site_writers.EVENT_FIELDS, "FORM", "CATEGORIES"]),
         ("includeDrafts", True)), by=("slug", "id"), paging="offset"),
-    writer=site_writers.EVENT,
+    writer=site_writers.EVENT, spec_of=exports.event_spec,
+    # read-only fields; the form, category assignments and ticket currency are their kinds'
+    server_fields=("id", "slug", "status", "createdDate", "updatedDate", "publishedDate",
+                   "instanceId", "userId", "calendarUrls", "eventPageUrl", "summaries", "form",
+                   "categories", "formatted", "formattedAddress", "recurrenceStatus",
+                   "registration.type", "registration.status", "lowestPrice", "highestPrice",
+                   "soldOut", "registration.tickets.currency", "seoSettings.slug",
+                   "agendaSettings.pageUrl"),
 )
 
 # --- the table and its lookups --------------------------------------------------------------

@@ -42,7 +42,7 @@ async def _gather(*calls: Any) -> list[Any]:
     return list(await asyncio.gather(*calls))
 
 
-async def _query(client: WixClient, reader: Reader, where: dict[str, Any] | None
+async def query_pages(client: WixClient, reader: Reader, where: dict[str, Any] | None
                  ) -> list[dict[str, Any]]:
     query: dict[str, Any] = {"filter": where} if where else {}
     return await client.query_all(reader.path, {"query": query, **dict(reader.extra)},
@@ -55,11 +55,11 @@ async def read_named(client: WixClient, reader: Reader, names: list[str], ids: l
     """A site-level kind's objects: those of `names` (by its key field) and `ids`, once
     each; the whole collection when the reader filters by nothing."""
     if not reader.by:
-        return await _query(client, reader, None)
+        return await query_pages(client, reader, None)
     by_name, by_id = reader.by
     filters = [{by_name: {"$in": chunk}} for chunk in _chunks(sorted(set(names)))]
     filters += [{by_id: {"$in": chunk}} for chunk in _chunks(sorted(set(ids)))]
-    pages = await _gather(*(_query(client, reader, flt) for flt in filters))
+    pages = await _gather(*(query_pages(client, reader, flt) for flt in filters))
     found: dict[str, dict[str, Any]] = {}
     for page in pages:
         for raw in page:
@@ -74,7 +74,7 @@ async def read_children(client: WixClient, reader: Reader, parent_ids: list[str]
     by = reader.by[0]
 
     async def by_query(chunk: list[str]) -> list[dict[str, Any]]:
-        return await _query(client, reader, {by: {"$in": chunk}})
+        return await query_pages(client, reader, {by: {"$in": chunk}})
 
     async def by_listing(chunk: list[str]) -> list[dict[str, Any]]:
         def params(offset: int) -> dict[str, Any]:
@@ -157,7 +157,7 @@ def add_members(state: State, kind: Kind, slug: str, raws: Iterable[dict[str, An
             facts = replace(facts, duplicate_of=copies[position])
         state.add(Resource(ResourceKey(kind.name, slug, name), data, id=raw.get("id"),
                            fingerprint=fingerprint(kind, raw, data), position=position,
-                           parent_id=raw.get("eventId"), facts=facts))
+                           parent_id=raw.get("eventId"), facts=facts, raw=raw))
     state.orders[(slug, kind.name)] = tuple(names)
 
 
@@ -188,15 +188,23 @@ async def _read_site(client: WixClient, kind: Kind, desired: State) -> list[dict
     return await read_named(client, kind.reader, names, ids)
 
 
-async def live_state(client: WixClient, desired: State) -> State:
+async def live_state(client: WixClient, desired: State,
+                     site_raws: dict[str, list[dict[str, Any]]] | None = None) -> State:
     """The live counterpart of `desired`: the site-level objects it names and, for each
     collection it lists inside them, every live member (so the diff can tell what to
-    delete)."""
+    delete). `site_raws` are a site-level kind's objects already read (by kind name), for a
+    caller that had to read them first (`export`, which reads all events to know them)."""
     state = State()
-    site_raws = await _gather(*(_read_site(client, kind, desired)
-                                for kind in kinds.SITE_KINDS))
+    given = site_raws or {}
+
+    async def site_level(kind: Kind) -> list[dict[str, Any]]:
+        if kind.name in given:
+            return given[kind.name]
+        return await _read_site(client, kind, desired)
+
+    site_raws_read = await _gather(*(site_level(kind) for kind in kinds.SITE_KINDS))
     parents: list[tuple[Kind, str, dict[str, Any]]] = []  # (kind, desired name, raw)
-    for kind, raws in zip(kinds.SITE_KINDS, site_raws, strict=True):
+    for kind, raws in zip(kinds.SITE_KINDS, site_raws_read, strict=True):
         by_id = {raw["id"]: raw for raw in raws}
         live = State()
         add_members(live, kind, "", raws)

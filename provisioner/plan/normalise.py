@@ -22,12 +22,12 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..spec.richtext import rich
 from ..spec.schema import load_schema
 from ..spec.times import instant
 
 _INSTANT = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$")
-_RICH_NOISE = ("id", "metadata", "documentStyle")
 _CENT = Decimal("0.01")
 _NO_DEFAULT = object()
 
@@ -67,15 +67,6 @@ def is_empty(value: Any) -> bool:
     """Proto3's default values, which Wix leaves out of its JSON."""
     return value is None or value is False or (value == 0 and not isinstance(value, bool)) \
         or value in ("", [], {})
-
-
-def rich(document: Any) -> Any:
-    """A rich-content document without the ids and metadata that do not change what it says."""
-    if isinstance(document, dict):
-        return {k: rich(v) for k, v in document.items() if k not in _RICH_NOISE}
-    if isinstance(document, list):
-        return [rich(v) for v in document]
-    return document
 
 
 def scalar(value: Any) -> Any:
@@ -119,3 +110,45 @@ def digest(value: Any) -> str:
     """A short content hash: the fingerprint of an object that has no revision."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def undeclared(value: Any, node: dict[str, Any], ignore: tuple[str, ...] = (),
+               path: str = "") -> list[str]:
+    """The dotted paths of the non-empty fields of `value` that `node` (a schema node) does
+    not declare, which `shape` drops: what a spec cannot express. A field named in `ignore`
+    (by its name anywhere, or by its dotted path) is the site's own and not listed."""
+    node = _resolve(node)
+    found: list[str] = []
+    if isinstance(value, dict):
+        props = _properties(node)
+        if props is None:
+            return found  # a free-form object: every key is kept
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            if key in ignore or where in ignore or is_empty(item):
+                continue
+            if key not in props:
+                found += [leaf for leaf in _leaves(item, where) if not _ignored(leaf, ignore)]
+            else:
+                found += undeclared(item, props[key], ignore, where)
+    elif isinstance(value, list):
+        for item in value:
+            for where in undeclared(item, node.get("items", {}), ignore, f"{path}[]"):
+                if where not in found:
+                    found.append(where)
+    return found
+
+
+def _leaves(value: Any, path: str) -> list[str]:
+    """The dotted paths of the non-empty values inside `value` (itself, if not a container)."""
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() if not is_empty(item)
+                for leaf in _leaves(item, f"{path}.{key}")] if value else []
+    if isinstance(value, list):
+        return list(dict.fromkeys(leaf for item in value for leaf in _leaves(item, f"{path}[]")))
+    return [] if is_empty(value) else [path]
+
+
+def _ignored(path: str, ignore: tuple[str, ...]) -> bool:
+    names = path.replace("[]", "").split(".")
+    return path.replace("[]", "") in ignore or any(name in ignore for name in names)

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
+_RICH_NOISE = ("id", "metadata", "documentStyle")
 
 
 def to_rich(text: str) -> dict[str, Any]:
@@ -62,3 +63,12 @@ def _texts(root: Any) -> list[str]:
             found.append(text)
         pending.extend(reversed(_children(node)))
     return found
+
+
+def rich(document: Any) -> Any:
+    """A rich-content document without the ids and metadata that do not change what it says."""
+    if isinstance(document, dict):
+        return {k: rich(v) for k, v in document.items() if k not in _RICH_NOISE}
+    if isinstance(document, list):
+        return [rich(v) for v in document]
+    return document

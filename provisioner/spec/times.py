@@ -127,3 +127,22 @@ def describe(instant: Instant, local_zone: ZoneInfo | None) -> str:
     if local_zone is None:
         return instant.wire()
     return f"{instant.utc.astimezone(local_zone).strftime('%Y-%m-%dT%H:%M')} {local_zone.key}"
+
+
+def local_text(moment: str, local_zone: ZoneInfo) -> str:
+    """An instant (`2025-06-15T16:00:00.000Z`) as the spec writes it in `local_zone`:
+    `2025-06-15T09:00`, with seconds and milliseconds only when it has them. A wall-clock time
+    that happens twice (clocks going back) keeps its offset, so it reads back as this instant
+    and not the first occurrence."""
+    utc = datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(UTC)
+    local = utc.astimezone(local_zone)
+    text = local.strftime("%Y-%m-%dT%H:%M")
+    if local.second or local.microsecond:
+        text += f":{local.second:02d}"
+    if local.microsecond:
+        text += f".{local.microsecond // 1000:03d}"
+    found = parse(text, local_zone)
+    if found.utc == utc and not found.ambiguous:
+        return text
+    offset = local.strftime("%z")
+    return f"{text}{offset[:3]}:{offset[3:]}"
