@@ -100,12 +100,14 @@ class Draft:
     """One drafted collection (an event's schedule). Desired side: `publish`, whether the
     spec wants its edits published. Live side: the content digests of its published copies,
     whether the draft copies differ from them, and a version of both together (the
-    fingerprint of a draft's publish or discard)."""
+    fingerprint of a draft's publish or discard); `published_raw`, the published copies as the
+    site sent them (the draft copies are the collection's resources)."""
 
     publish: bool = True
     published: tuple[str, ...] = ()
     differs: bool = False
     fingerprint: str = ABSENT
+    published_raw: tuple[dict[str, Any], ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)

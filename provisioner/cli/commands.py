@@ -16,6 +16,7 @@ from .. import __version__
 from .apply_command import apply, destroy
 from .common import color_text, configure_logging, fail, load_desired, plural, resolved_target
 from .export_command import export
+from .sandbox_command import sandbox
 
 if TYPE_CHECKING:
     from ..spec.loader import LoadResult
@@ -30,6 +31,7 @@ def main() -> None:
 main.add_command(apply)
 main.add_command(destroy)
 main.add_command(export)
+main.add_command(sandbox)
 
 
 def validate_summary(result: LoadResult) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from ..model import Resource
 from ..spec import times
 from ..spec.richtext import rich, to_plain, to_rich
 from ..spec.shapes import mapping
-from . import bodies
+from . import bodies, form_controls
 
 DRAFT, PUBLISHED, CANCELED = "DRAFT", "PUBLISHED", "CANCELED"
 WRAP = 96  # columns of a wrapped description paragraph
@@ -124,3 +124,11 @@ def plain_spec(obj: Resource, parent: Resource | None) -> dict[str, Any]:
     """A kind whose live data is already what a spec writes (a policy, a category, a form
     control)."""
     return copy.deepcopy(obj.data)
+
+
+def control_spec(control: Resource, event: Resource | None) -> dict[str, Any]:
+    """A form control; one whose every field is a default still names its kind
+    (`address: {}`), since the kind is what a control is."""
+    data = copy.deepcopy(control.data)
+    kind = form_controls.live_kind(control.raw) if control.raw is not None else None
+    return data or ({kind: {}} if kind else {})

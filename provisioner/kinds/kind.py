@@ -117,7 +117,9 @@ class Kind:
     - `server_fields`: fields of a live object the site fills in, which a spec never holds
       (names anywhere in the object, or dotted paths from its top); any other field the spec
       schema does not declare is reported as one a spec cannot express. None: not checked
-      (the live view is built field by field, as a form control's is).
+      (the live view is built field by field, as a form control's is);
+    - `copy_section`: its section in a site copy (the `wix-events-site` document the local
+      sandbox imports, for `sandbox pull`); None for a kind that comes with its parent.
     """
 
     name: str
@@ -160,6 +162,7 @@ class Kind:
     spec_of: Callable[[Resource, Resource | None], Any] = exports.plain_spec
     server_fields: tuple[str, ...] | None = ("id", "createdDate", "updatedDate", "revision",
                                              "eventId")
+    copy_section: str | None = None
 
     @property
     def site_level(self) -> bool:

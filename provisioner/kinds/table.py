@@ -165,6 +165,7 @@ CATEGORY = Kind(
     reader=Reader("/events/v1/categories/query", "categories", "metaData", by=(),
                   paging="offset"),
     writer=site_writers.CATEGORY, server_fields=("id", "createdDate", "states", "counts"),
+    copy_section="categories",
 )
 TICKET_CURRENCY = Kind(
     "ticketCurrency", "ticket currency", "ticket currencies", "", in_parent_data=True,
@@ -182,7 +183,7 @@ TICKET = Kind(
     live_facts=_sales, update_problems=_limit_below_sold, recheck_before_delete=True,
     reader=Reader("/events/v3/ticket-definitions/query", "ticketDefinitions",
                   extra=(("fields", ["SALES_DETAILS"]),)),
-    writer=event_writers.TICKET, spec_of=exports.ticket_spec,
+    writer=event_writers.TICKET, spec_of=exports.ticket_spec, copy_section="ticketDefinitions",
     server_fields=("id", "eventId", "revision", "createdDate", "updatedDate", "limited",
                    "actualLimit", "pricingType", "free", "optionId", "saleStatus",
                    "salesDetails", "limitPerCheckout", "currency"),
@@ -192,6 +193,7 @@ POLICY = Kind(
     ordered=True, fingerprint="revision", new_first=True,
     reader=Reader("/events/v2/policies/query", "policies", "metadata"),
     spec_body=lambda obj, event: bodies.policy_body(obj), writer=event_writers.POLICY,
+    copy_section="policies",
 )
 SCHEDULE_ITEM = Kind(
     "scheduleItem", "schedule item", "schedule items", "scheduleItem",
@@ -203,6 +205,7 @@ SCHEDULE_ITEM = Kind(
         ("state", ["PUBLISHED", "DRAFT", "VISIBLE", "HIDDEN"]),)),
     drafted=True, draft_address="schedule", draft_flag=("schedule", "published"),
     writer=event_writers.SCHEDULE_ITEM, spec_of=exports.schedule_item_spec,
+    copy_section="schedule",
     server_fields=("id", "eventId", "createdDate", "updatedDate", "draft"),
 )
 FORM_CONTROL = Kind(
@@ -212,7 +215,7 @@ FORM_CONTROL = Kind(
     spec_body=lambda obj, event: bodies.control_body(obj), spec_view=_control_view,
     live_view=_live_control, name_of=form_controls.identity_name, live_objects=_controls,
     writer=event_writers.FORM_CONTROL, body_view=form_controls.comparable,
-    server_fields=None,
+    spec_of=exports.control_spec, server_fields=None,
 )
 FORM_MESSAGES = Kind(
     "formMessages", "form messages", "form messages", "form", section=("form", "messages"),
@@ -245,7 +248,7 @@ EVENT = Kind(
     reader=Reader("/events/v3/events/query", "events", extra=(
         ("fields", [*site_writers.EVENT_FIELDS, "FORM", "CATEGORIES"]),
         ("includeDrafts", True)), by=("slug", "id"), paging="offset"),
-    writer=site_writers.EVENT, spec_of=exports.event_spec,
+    writer=site_writers.EVENT, spec_of=exports.event_spec, copy_section="events",
     # read-only fields; the form, category assignments and ticket currency are their kinds'
     server_fields=("id", "slug", "status", "createdDate", "updatedDate", "publishedDate",
                    "instanceId", "userId", "calendarUrls", "eventPageUrl", "summaries", "form",

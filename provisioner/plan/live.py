@@ -167,9 +167,10 @@ def _add_drafted(state: State, kind: Kind, slug: str, raws: list[dict[str, Any]]
     add_members(state, kind, slug, [r for r in raws if r.get("draft")])
     published = sorted(digest(shaped(kind, r)) for r in raws if not r.get("draft"))
     drafts = sorted(digest(r.data) for r in state.of_kind(kind.name, slug))
-    state.drafts[(slug, kind.name)] = Draft(published=tuple(published),
-                                            differs=published != drafts,
-                                            fingerprint=digest([published, drafts]))
+    state.drafts[(slug, kind.name)] = Draft(
+        published=tuple(published), differs=published != drafts,
+        fingerprint=digest([published, drafts]),
+        published_raw=tuple(r for r in raws if not r.get("draft")))
 
 
 def _used(desired: State, kind: Kind) -> bool:

@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -366,3 +367,77 @@ def test_categories_agree_over_http(conference, http):
         f"/events/v3/events/category/{conference['categories']['created'][0]['_id']}")
     assert by_category.status_code == 200, by_category.text
     assert [e["id"] for e in by_category.json()["events"]] == [event_id]
+
+
+# --- adopting the SDK-built site: export, validate, plan ------------------------------------
+
+
+def _provisioner(site: tuple[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
+    key, site_id = site
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WIX_")}
+    return subprocess.run([sys.executable, "-m", "provisioner", *map(str, args)],
+                          env={**env, "WIX_API_KEY": key, "WIX_SITE_ID": site_id,
+                               "NO_COLOR": "1"},
+                          capture_output=True, text=True, timeout=120)
+
+
+def _calls_since(http, mark: int) -> int:
+    log = http.get("/_emulator/requests")
+    assert log.status_code == 200, log.text
+    return sum(1 for entry in log.json()["requests"] if entry["seq"] > mark)
+
+
+def _last_seq(http) -> int:
+    log = http.get("/_emulator/requests")
+    assert log.status_code == 200, log.text
+    return max((entry["seq"] for entry in log.json()["requests"]), default=0)
+
+
+def test_a_site_the_sdk_built_exports_to_a_spec_that_plans_no_changes(
+        conference, server, site, http, tmp_path):
+    out = tmp_path / "site"
+    before = _last_seq(http)
+    exported = _provisioner(site, "export", "--target", server.base_url, "--out", out)
+    assert exported.returncode == 0, exported.stderr
+    export_calls = _calls_since(http, before)
+    assert "Traceback" not in exported.stderr
+    files = sorted(p.name for p in out.iterdir())
+    assert len(files) == 2 and "categories.yaml" in files, files  # and one file for the event
+
+    checked = _provisioner(site, "validate", out)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert re.search(r"^Valid: 2 files, 2 categories, 1 event, 3 ticket definitions, "
+                     r"3 policies, 3 schedule items", checked.stdout, re.M), checked.stdout
+
+    before = _last_seq(http)
+    planned = _provisioner(site, "plan", out, "--target", server.base_url,
+                           "--detailed-exitcode")
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert "No changes. The site matches the spec." in planned.stdout
+    # the export read the site in the calls a no-op plan of the same events makes
+    assert export_calls == _calls_since(http, before)
+
+
+def test_one_price_edited_in_the_export_plans_exactly_one_update(
+        conference, server, site, tmp_path):
+    import yaml
+
+    out = tmp_path / "site.yaml"
+    exported = _provisioner(site, "export", "--target", server.base_url, "--out", out)
+    assert exported.returncode == 0, exported.stderr
+    spec = yaml.safe_load(out.read_text())
+    ticket = next(t for t in spec["events"][0]["tickets"]
+                  if "fixedPrice" in t.get("pricingMethod", {}))
+    old = ticket["pricingMethod"]["fixedPrice"]
+    new = f"{float(old) + 1:.2f}"
+    text = out.read_text()
+    edited = re.sub(rf"fixedPrice: '{re.escape(old)}'", f"fixedPrice: '{new}'", text, count=1)
+    assert edited != text, text
+    out.write_text(edited)
+    planned = _provisioner(site, "plan", out, "--target", server.base_url, "--json")
+    assert planned.returncode == 0, planned.stderr
+    actions = json.loads(planned.stdout)["actions"]
+    assert [(a["action"], a["kind"], a["name"]) for a in actions] == [
+        ("update", "ticket", ticket["name"])]
+    assert [(c["path"], c["new"]) for c in actions[0]["changes"]] == [
+        ("pricingMethod.fixedPrice.value", new)]
