@@ -255,7 +255,8 @@ EVENT = Kind(
                    "categories", "formatted", "formattedAddress", "recurrenceStatus",
                    "registration.type", "registration.status", "lowestPrice", "highestPrice",
                    "soldOut", "registration.tickets.currency", "seoSettings.slug",
-                   "agendaSettings.pageUrl"),
+                   "seoSettings.hidden", "agendaSettings.pageUrl", "onlineConferencing.session",
+                   "contactLabel"),
 )
 
 # --- the table and its lookups --------------------------------------------------------------

@@ -366,3 +366,21 @@ def test_words_round_trip(words: list[list[str]], blank: str, newline: str) -> N
     expected = "\n\n".join(" ".join(paragraph) for paragraph in words)
     assert to_plain(to_rich(text)) == expected
     assert len(to_rich(text)["nodes"]) == len(words)
+
+
+@pytest.mark.parametrize(("moment", "zone_name", "written"), [
+    ("2025-06-15T16:00:00.000Z", "America/Los_Angeles", "2025-06-15T09:00"),
+    ("2025-01-15T17:00:30.250Z", "America/Los_Angeles", "2025-01-15T09:00:30.250"),
+    # 01:30 happens twice on 2 November: each keeps its offset, so it reads back as itself
+    ("2025-11-02T08:30:00.000Z", "America/Los_Angeles", "2025-11-02T01:30-07:00"),
+    ("2025-11-02T09:30:00.000Z", "America/Los_Angeles", "2025-11-02T01:30-08:00"),
+    # London's clocks go forward at 01:00 UTC on 30 March 2031: an hour later reads 02:30
+    ("2031-03-30T00:30:00.000Z", "Europe/London", "2031-03-30T00:30"),
+    ("2031-03-30T01:30:00.000Z", "Europe/London", "2031-03-30T02:30"),
+])
+def test_an_instant_is_written_as_the_local_time_that_reads_back_as_it(
+        moment: str, zone_name: str, written: str) -> None:
+    local_zone = times.zone(zone_name)
+    assert local_zone is not None
+    assert times.local_text(moment, local_zone) == written
+    assert times.parse(written, local_zone).wire() == moment
