@@ -132,3 +132,60 @@ def control_spec(control: Resource, event: Resource | None) -> dict[str, Any]:
     data = copy.deepcopy(control.data)
     kind = form_controls.live_kind(control.raw) if control.raw is not None else None
     return data or ({kind: {}} if kind else {})
+
+
+# The registration form's messages on a new event (Wix fills them in, in the site's language;
+# these are the English ones). The spec compares only the messages it states, so an export
+# leaves these out and writes only what someone changed.
+DEFAULT_MESSAGES: dict[str, Any] = {
+    "rsvp": {
+        "rsvpYesOption": "I will attend",
+        "rsvpNoOption": "Not Going",
+        "positiveMessages": {
+            "title": "See you at the event!",
+            "confirmation": {"title": "You're going!",
+                             "message": "We've sent you a confirmation email.",
+                             "addToCalendarActionLabel": "Add to Calendar",
+                             "shareActionLabel": "Share Event"},
+        },
+        "waitlistMessages": {
+            "title": "You're on the waitlist",
+            "confirmation": {"title": "You're on the waitlist",
+                             "message": "We'll let you know if a spot opens up.",
+                             "addToCalendarActionLabel": "Add to Calendar",
+                             "shareActionLabel": "Share Event"},
+        },
+        "negativeMessages": {
+            "title": "Sorry you can't make it",
+            "confirmation": {"title": "Thanks for letting us know",
+                             "shareActionLabel": "Share Event"},
+        },
+        "submitActionLabel": "RSVP",
+    },
+    "checkout": {
+        "title": "Add Your Info",
+        "submitActionLabel": "Continue",
+        "confirmation": {"title": "Thank you for your order",
+                         "message": "We've sent you a confirmation email.",
+                         "downloadTicketsLabel": "Download Tickets",
+                         "addToCalendarLabel": "Add to Calendar",
+                         "shareEventLabel": "Share Event"},
+    },
+    "registrationClosed": {"message": "Registration is closed",
+                           "exploreEventsActionLabel": "Explore Other Events"},
+    "ticketsUnavailable": {"message": "Tickets are not on sale",
+                           "exploreEventsActionLabel": "Explore Other Events"},
+}
+
+
+def messages_spec(messages: Resource, event: Resource | None) -> dict[str, Any] | None:
+    """The form's messages that differ from a new event's (None when none do)."""
+    return _changed(messages.data.get("messages"), DEFAULT_MESSAGES) or None
+
+
+def _changed(value: Any, default: Any) -> Any:
+    """`value` less every leaf equal to the one at the same place in `default`."""
+    if isinstance(value, dict) and isinstance(default, dict):
+        kept = {key: _changed(item, default.get(key)) for key, item in value.items()}
+        return {key: item for key, item in kept.items() if item not in (None, {})}
+    return None if value == default else value

@@ -222,7 +222,7 @@ FORM_MESSAGES = Kind(
     partial=True, drop=("controls",), spec_body=lambda obj, event: {"messages": obj},
     name_of=lambda view: "messages", live_objects=_messages,
     writer=event_writers.FORM_MESSAGES,
-    spec_of=lambda messages, event: messages.data.get("messages"), server_fields=None,
+    spec_of=exports.messages_spec, server_fields=None,
 )
 CATEGORY_ASSIGNMENT = Kind(
     "categoryAssignment", "category assignment", "category assignments", "category",
