@@ -53,7 +53,13 @@ COMMANDS: dict[str, tuple[list[str], list[str]]] = {
     "plan": (["--json", "--markdown", "--detailed-exitcode", "--debug"], ["--out", "--target"]),
     "apply": (RUN_FLAGS, RUN_VALUED),
     "destroy": (RUN_FLAGS, RUN_VALUED),
+    "export": (["--pin-ids", "--debug"], ["--target", "--out", "--event", "--category"]),
+    "sandbox pull": (["--debug"], ["--target"]),
+    "sandbox reset": ([], []),
+    "sandbox sell": ([], ["--event", "--quantity", "--option"]),
 }
+# the commands that take the spec file as their argument (the others take none, or a name)
+TAKES_SPEC = ("validate", "plan", "apply", "destroy")
 
 
 def spec_texts() -> st.SearchStrategy[bytes]:
@@ -81,8 +87,10 @@ def spec_texts() -> st.SearchStrategy[bytes]:
 def invocations(draw: st.DrawFn) -> tuple[list[str], dict[str, str], bytes]:
     command = draw(st.sampled_from(sorted(COMMANDS)))
     flags, valued = COMMANDS[command]
-    args = [command]
-    args += draw(st.lists(st.sampled_from(flags), max_size=3, unique=True))
+    args = command.split()
+    if command == "sandbox sell":
+        args.append(draw(st.one_of(hostile_text, st.just("Early Bird"))))
+    args += draw(st.lists(st.sampled_from(flags), max_size=3, unique=True)) if flags else []
     for flag in draw(st.lists(st.sampled_from(valued), max_size=2, unique=True)) if valued \
             else []:
         args += [flag, draw(targets if flag == "--target" else flag_values)]
@@ -95,6 +103,8 @@ def invocations(draw: st.DrawFn) -> tuple[list[str], dict[str, str], bytes]:
         env["WIX_SITE_ID"] = draw(hostile_text)
     if draw(st.booleans()):
         env["WIX_API_URL"] = draw(targets)
+    if args[0] in TAKES_SPEC or draw(st.integers(0, 9)) == 0:  # now and then, one too many
+        args.append("{spec}")
     return args, env, draw(spec_texts())
 
 
@@ -114,8 +124,8 @@ def test_no_input_ends_in_a_traceback(tmp_path_factory: pytest.TempPathFactory,
     cwd = os.getcwd()
     os.chdir(folder)  # the local sandbox lands in the example's own folder
     try:
-        result = runner.invoke(main, [*args, str(spec)], env={**clean, **env},
-                               catch_exceptions=True)
+        result = runner.invoke(main, [str(spec) if a == "{spec}" else a for a in args],
+                               env={**clean, **env}, catch_exceptions=True)
     finally:
         os.chdir(cwd)
     output = result.output
