@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .. import kinds
 from ..client.errors import ProvisionerError
 from ..model import FORMAT_VERSION, Action, Change, Mark, Plan, ResourceKey, Verb
-from ..spec.loader import Unreadable, read_bounded
+from ..spec.files import Unreadable, read_bounded
 from ..spec.schema import checker, schema_text
 
 if TYPE_CHECKING:

@@ -48,6 +48,11 @@ class Document:
     values: dict[Path, Mark] = field(default_factory=dict)  # where each value starts
     keys: dict[Path, Mark] = field(default_factory=dict)  # where each mapping key is
     scalars: dict[Path, str] = field(default_factory=dict)  # source text of non-text scalars
+    # after template expansion (templates.py): the file a part came from when it is not this
+    # one (a `from` template), which series item made an event, and that item's value
+    files: dict[Path, str] = field(default_factory=dict)
+    notes: dict[Path, str] = field(default_factory=dict)
+    eaches: dict[Path, Any] = field(default_factory=dict)
 
     def mark(self, path: Path, *, key: bool = False) -> Mark:
         """Where `path` was written (its key if `key`), else its nearest written ancestor."""
@@ -63,8 +68,23 @@ class Document:
     def problem(self, path: Path, message: str, *, key: bool = False, severity: str = "error",
                 rule: str = "") -> Problem:
         mark = self.mark(path, key=key)
-        return Problem(self.file, mark.line, mark.column, format_path(path), message,
-                       severity, rule)
+        file, field_text = self.file, format_path(path)
+        if self.files or self.notes:
+            file = _nearest(self.files, path) or file
+            note = _nearest(self.notes, path)
+            field_text += f" ({note})" if note else ""
+        return Problem(file, mark.line, mark.column, field_text, message, severity, rule)
+
+
+def _nearest(found: dict[Path, str], path: Path) -> str | None:
+    """The entry of `found` for `path` or its nearest ancestor."""
+    probe = tuple(path)
+    while True:
+        if probe in found:
+            return found[probe]
+        if not probe:
+            return None
+        probe = probe[:-1]
 
 
 class SourceError(Exception):
