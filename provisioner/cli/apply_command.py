@@ -20,7 +20,15 @@ import click
 
 from ..apply.report import DEFAULT_PARALLELISM
 from ..client.errors import ProvisionerError
-from .common import color_text, configure_logging, fail, load_desired, resolved_target
+from .common import (
+    color_text,
+    configure_logging,
+    fail,
+    load_desired,
+    resolved_target,
+    template_options,
+    var_inputs,
+)
 
 DEFAULT_RATE_LIMIT = 200  # calls a minute: what Wix allows a site
 # seconds to wait for another apply on the sandbox: far longer than any sandbox apply takes,
@@ -64,6 +72,7 @@ _OPTIONS = [
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="SPEC...|PLANFILE")
 @_run_options
+@template_options
 def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> None:
     """Make the site match the spec: plan, show, ask, apply, check.
 
@@ -76,6 +85,7 @@ def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> No
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="SPEC...")
 @_run_options
+@template_options
 def destroy(paths: tuple[str, ...], target_name: str | None, **options: Any) -> None:
     """Delete from the site every event and category the spec names: plan, show, ask,
     apply, check.
@@ -121,7 +131,9 @@ def run(paths: tuple[str, ...], target_name: str | None, options: dict[str, Any]
 
     if saved is None:
         try:
-            desired, options["sources"] = load_desired(paths, destroy=destroy)
+            variables = var_inputs(options["var_assignments"], options["var_files"])
+            desired, options["sources"] = load_desired(paths, destroy=destroy,
+                                                       variables=variables)
         except ProvisionerError as error:
             stop(str(error))
     try:

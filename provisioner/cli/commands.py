@@ -14,8 +14,18 @@ import click
 
 from .. import __version__
 from .apply_command import apply, destroy
-from .common import color_text, configure_logging, fail, load_desired, plural, resolved_target
+from .common import (
+    color_text,
+    configure_logging,
+    fail,
+    load_desired,
+    plural,
+    resolved_target,
+    template_options,
+    var_inputs,
+)
 from .export_command import export
+from .render_command import render
 from .sandbox_command import sandbox
 
 if TYPE_CHECKING:
@@ -32,6 +42,7 @@ main.add_command(apply)
 main.add_command(destroy)
 main.add_command(export)
 main.add_command(sandbox)
+main.add_command(render)
 
 
 def validate_summary(result: LoadResult) -> dict[str, Any]:
@@ -57,7 +68,9 @@ def validate_summary(result: LoadResult) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True,
               help="Print the outcome as JSON: {valid, errors, warnings, counts, problems, "
                    "truncated, warnings_not_listed}.")
-def validate(paths: tuple[str, ...], as_json: bool) -> None:
+@template_options
+def validate(paths: tuple[str, ...], as_json: bool, var_assignments: tuple[str, ...],
+             var_files: tuple[str, ...]) -> None:
     """Check spec files or folders without touching any site.
 
     Every problem is reported at once as `file:line:column: field.path: message`. Exits 0 when
@@ -66,7 +79,7 @@ def validate(paths: tuple[str, ...], as_json: bool) -> None:
     from .. import kinds
     from ..spec.loader import load
 
-    result = load(paths)
+    result = load(paths, var_inputs(var_assignments, var_files))
     if as_json:
         click.echo(json.dumps(validate_summary(result), indent=2))
         raise SystemExit(0 if result.ok else 1)
@@ -115,8 +128,10 @@ def validate(paths: tuple[str, ...], as_json: bool) -> None:
               help="Exit 0 with no changes, 2 with changes, 1 on error.")
 @click.option("--debug", is_flag=True,
               help="Trace every API call on stderr (the API key is never shown).")
+@template_options
 def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_markdown: bool,
-         out_file: Path | None, detailed_exitcode: bool, debug: bool) -> None:
+         out_file: Path | None, detailed_exitcode: bool, debug: bool,
+         var_assignments: tuple[str, ...], var_files: tuple[str, ...]) -> None:
     """Show what `apply` would change to make the site match the spec. Reads only.
 
     The first line names the target (on stderr with --json or --markdown, so the output
@@ -139,7 +154,7 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
     target = resolved_target(target_name)
     click.echo(target.describe(), err=machine)
     try:
-        desired, files = load_desired(paths)
+        desired, files = load_desired(paths, variables=var_inputs(var_assignments, var_files))
     except ProvisionerError as error:
         fail(str(error))
 

@@ -11,8 +11,11 @@ import click
 from ..client.errors import ProvisionerError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from ..client.target import Target
     from ..model import State
+    from ..spec.templates import VarInputs
 
 
 def color_text(text: str, **style: object) -> str:
@@ -57,8 +60,27 @@ def configure_logging(debug: bool) -> None:
         logging.getLogger("provisioner.client").setLevel(logging.DEBUG)
 
 
-def load_desired(paths: tuple[str, ...], destroy: bool = False
-                 ) -> tuple[State, tuple[str, ...]]:
+def template_options(command: Callable[..., None]) -> Callable[..., None]:
+    """`--var` and `--var-file`, for every command that reads a spec."""
+    command = click.option(
+        "--var-file", "var_files", multiple=True, metavar="FILE",
+        help="Template variables from a YAML file of name: value (repeatable; later files "
+             "win over earlier ones and over PROVISIONER_VAR_<name>).")(command)
+    return click.option(
+        "--var", "var_assignments", multiple=True, metavar="NAME=VALUE",
+        help="Set a template variable, read by its declared type (repeatable; wins over "
+             "--var-file).")(command)
+
+
+def var_inputs(assignments: Sequence[str] = (), files: Sequence[str] = ()) -> VarInputs:
+    """Template variable values from the command line and the environment."""
+    from ..spec.templates import VarInputs
+
+    return VarInputs(tuple(assignments), tuple(files), dict(os.environ))
+
+
+def load_desired(paths: tuple[str, ...], destroy: bool = False,
+                 variables: VarInputs | None = None) -> tuple[State, tuple[str, ...]]:
     """Load and check the spec in `paths`, printing its problems on stderr: the desired state
     (with `destroy`, of every event and category it names marked for deletion) and the files
     read. A spec with errors raises `ProvisionerError`, before any site is read."""
@@ -66,7 +88,7 @@ def load_desired(paths: tuple[str, ...], destroy: bool = False
     from ..plan.desired import desired_state
     from ..spec.loader import load
 
-    result = load(paths)
+    result = load(paths, variables or var_inputs())
     for problem in result.problems:
         click.echo(color_text(problem.format(), fg="red" if problem.is_error else "yellow"),
                    err=True)

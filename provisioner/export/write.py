@@ -56,10 +56,11 @@ def ordered(value: Any, node: dict[str, Any]) -> Any:
     return value
 
 
-def to_yaml(document: dict[str, Any], header: str) -> str:
-    """One spec document as YAML text, with the modeline and `header` (comment lines)."""
-    body = yaml.dump(ordered(document, load_schema()), Dumper=_Dumper, sort_keys=False,
-                     allow_unicode=True, width=100, default_flow_style=False)
+def to_yaml(document: dict[str, Any], header: str, *, reorder: bool = True) -> str:
+    """One spec document as YAML text, with the modeline and `header` (comment lines); keys in
+    the schema's order with `reorder`, else as they are."""
+    body = yaml.dump(ordered(document, load_schema()) if reorder else document, Dumper=_Dumper,
+                     sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
     schema = load_schema().get("$id", "")
     comments = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
     return MODELINE.format(schema=schema) + "#\n" + comments + "\n" + body

@@ -54,12 +54,13 @@ COMMANDS: dict[str, tuple[list[str], list[str]]] = {
     "apply": (RUN_FLAGS, RUN_VALUED),
     "destroy": (RUN_FLAGS, RUN_VALUED),
     "export": (["--pin-ids", "--debug"], ["--target", "--out", "--event", "--category"]),
+    "render": ([], ["--out", "--var", "--var-file"]),
     "sandbox pull": (["--debug"], ["--target"]),
     "sandbox reset": ([], []),
     "sandbox sell": ([], ["--event", "--quantity", "--option"]),
 }
 # the commands that take the spec file as their argument (the others take none, or a name)
-TAKES_SPEC = ("validate", "plan", "apply", "destroy")
+TAKES_SPEC = ("validate", "plan", "apply", "destroy", "render")
 
 
 def spec_texts() -> st.SearchStrategy[bytes]:

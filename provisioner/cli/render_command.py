@@ -1,0 +1,59 @@
+"""`provisioner render`: a spec with its templates expanded (variables, series, `from`,
+relative times), as plain YAML that is valid on its own and plans exactly as the template
+does. It reads no site. Exit codes: 0 rendered, 1 the spec has errors (listed on stderr, and
+nothing is written), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import color_text, fail, plural, template_options, var_inputs
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, metavar="SPEC...")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the rendered spec to this file (default: stdout).")
+@template_options
+def render(paths: tuple[str, ...], out_file: Path | None, var_assignments: tuple[str, ...],
+           var_files: tuple[str, ...]) -> None:
+    """Print the spec with every template construct expanded: plain YAML, valid on its own.
+
+    The files' categories and events are written as one document, in order.
+    """
+    from ..client.errors import ProvisionerError
+    from ..export.write import to_yaml, write_text
+    from ..spec.loader import load
+
+    result = load(paths, var_inputs(var_assignments, var_files))
+    for problem in result.problems:
+        click.echo(color_text(problem.format(), fg="red" if problem.is_error else "yellow"),
+                   err=True)
+    if not result.ok:
+        fail(f"the spec has {'more than ' if result.truncated else ''}"
+             f"{plural(len(result.errors), 'error')}; nothing was rendered")
+    document: dict[str, list[object]] = {}
+    for doc in result.documents:
+        if isinstance(doc.data, dict):
+            for key in ("categories", "events"):
+                document.setdefault(key, []).extend(doc.data.get(key) or [])
+    document = {key: value for key, value in document.items() if value}
+    given = [*(f"--var-file {f}" for f in var_files), *(f"--var {a}" for a in var_assignments)]
+    header = (f"Rendered by `provisioner render` from {', '.join(paths)}"
+              f"{' with ' + ' '.join(given) if given else ''}.\n"
+              "Generated: edit the template, not this file.")
+    text = to_yaml(document, header, reorder=False)
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        write_text(out_file, text)
+    except OSError as error:
+        fail(f"cannot write {out_file}: {error.strerror or error}")
+    except ProvisionerError as error:
+        fail(str(error))
+    click.echo(f"Rendered {plural(len(document.get('events', [])), 'event')} to {out_file}.",
+               err=True)
