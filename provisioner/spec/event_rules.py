@@ -127,6 +127,15 @@ class EventCheck:
             base, ("startDate", dates.get("startDate")), ("endDate", dates.get("endDate")))
         if start and end and end.utc > start.utc:  # only sound dates bound the other checks
             self.start, self.end = start, end
+            if self.live() and end.utc < times.now():
+                self.warn((*base, "endDate"), f"the event ended "
+                          f"{times.describe(end, self.zone)}: created or published now, it "
+                          "would be over before anyone could come or buy a ticket; move its "
+                          "dates (relative `day N` times move with its start)", "past")
+
+    def live(self) -> bool:
+        """Whether the spec wants the event on the site (not cancelled or deleted)."""
+        return self.event.get("state") not in ("CANCELED", "DELETED")
 
     # --- registration and tickets -------------------------------------------------------------
 
@@ -202,6 +211,11 @@ class EventCheck:
             self.error((*sale_path, "endDate"), "the sale must end by the end of the event "
                        f"({times.describe(self.end, self.zone)}); Wix refuses a later end",
                        "sale-period")
+        elif sale_end and self.end and self.end.utc >= times.now() > sale_end.utc \
+                and self.live():
+            self.warn((*sale_path, "endDate"), "the sale period ended "
+                      f"{times.describe(sale_end, self.zone)}: this ticket can no longer be "
+                      "bought", "past")
 
     def check_price(self, path: Path, price: Any) -> Decimal | None:
         """The amount of one price; reports a currency that is not the event's."""

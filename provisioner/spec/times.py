@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -39,6 +40,21 @@ class Instant:
         utc = self.utc
         return (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
                 f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z")
+
+
+NOW_VARIABLE = "PROVISIONER_NOW"
+
+
+def now() -> datetime:
+    """The current time (UTC), for the rules that warn about the past; `PROVISIONER_NOW` (an
+    instant such as 2027-01-01T00:00:00Z) checks a spec as of another moment."""
+    given = os.environ.get(NOW_VARIABLE, "").strip()
+    if given:
+        try:
+            return datetime.fromisoformat(given.replace("Z", "+00:00")).astimezone(UTC)
+        except ValueError:
+            pass  # not a time: the real one (this only softens or adds warnings)
+    return datetime.now(UTC)
 
 
 @functools.cache

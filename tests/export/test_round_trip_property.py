@@ -120,10 +120,24 @@ def texts(min_size: int, max_size: int, *, lines: bool = False) -> st.SearchStra
         st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1,
                 max_size=4),
     )
-    joined = st.lists(piece, min_size=1, max_size=4).map("".join)
+    # long fields get long texts, which YAML folds and descriptions wrap
+    joined = st.lists(piece, min_size=1, max_size=min(40, max(4, max_size // 10))).map(
+        "".join)
     found = st.one_of(st.sampled_from(tricky), joined).map(lambda s: s[:max_size]).filter(
         lambda s: len(s) >= min_size and (min_size == 0 or s.strip() != ""))
     return st.one_of(st.just(""), found) if min_size == 0 else found
+
+
+def prose(max_size: int) -> st.SearchStrategy[str]:
+    """Sentences: words (some of them awkward) between single spaces, long enough to wrap."""
+    word = st.one_of(
+        st.sampled_from(("the", "talk", "opens", "at", "nine", "–", "café", "naïve", "日本",
+                         "#1", "a:b", "'quoted'", '"q"', "-", "*", "&", "yes", "NO", "~",
+                         "https://example.com/a?b=c#d", "e-mail", "3.10", "2025-06-15",
+                         "{x}", "[y]", "%", "!", "🎉", "---", "...", "|", ">")),
+        st.text(alphabet=string.ascii_letters + "éüßñ日本語", min_size=1, max_size=14))
+    return st.lists(word, min_size=1, max_size=70).map(" ".join).map(
+        lambda s: s[:max_size].strip() or "x")
 
 
 def names(max_size: int) -> st.SearchStrategy[str]:
@@ -252,7 +266,8 @@ def rich_description(draw: Draw) -> dict[str, Any]:
     """A rich-content document: plain paragraphs (which have a plain-text form), or with a
     heading, a bold run or a line break inside a paragraph (which do not)."""
     style = draw(st.sampled_from(("plain", "plain", "heading", "bold", "break", "empty")))
-    paragraphs = draw(st.lists(texts(1, 300), min_size=1, max_size=3))
+    paragraphs = draw(st.lists(st.one_of(texts(1, 300), prose(600)), min_size=1,
+                               max_size=4))
     if style == "break":
         paragraphs[0] = draw(texts(1, 80)) + "\n" + draw(texts(1, 80))
 
@@ -371,7 +386,7 @@ def event_body(draw: Draw, plan: EventPlan, when: str, slug: str | None) -> dict
     event: dict[str, Any] = {"title": draw(names(120)), "location": location(draw),
                              "dateAndTimeSettings": dates,
                              "registration": registration(draw, plan)}
-    maybe(draw, event, "shortDescription", texts(0, 500, lines=True))
+    maybe(draw, event, "shortDescription", st.one_of(texts(0, 500, lines=True), prose(500)))
     if draw(st.booleans()):
         event["description"] = rich_description(draw)
     if draw(st.integers(0, 3)) == 0:
@@ -455,7 +470,7 @@ def add_tickets(draw: Draw, site: Site, plan: EventPlan) -> None:
 
 
 def add_policies(draw: Draw, site: Site, plan: EventPlan) -> None:
-    bodies = st.one_of(texts(1, 2000, lines=True),
+    bodies = st.one_of(texts(1, 2000, lines=True), prose(2000),
                        st.sampled_from(("<p>No refunds.</p>", "<ul><li>One</li><li>Two</li></ul>",
                                         "Be kind.\n\n<b>Really.</b>")))
     made: list[str] = []
@@ -483,7 +498,7 @@ def schedule_item(draw: Draw, plan: EventPlan, name: str) -> tuple[dict[str, Any
     if zone is not None:
         slot["timeZoneId"] = zone
     item: dict[str, Any] = {"name": name, "timeSlot": slot}
-    maybe(draw, item, "description", texts(0, 2000, lines=True))
+    maybe(draw, item, "description", st.one_of(texts(0, 2000, lines=True), prose(2000)))
     maybe(draw, item, "stageName", texts(0, 30))
     maybe(draw, item, "tags", st.lists(names(30), max_size=5))
     maybe(draw, item, "status", st.sampled_from(("SCHEDULED", "CANCELED")))
