@@ -40,12 +40,14 @@ def render(paths: tuple[str, ...], out_file: Path | None, var_assignments: tuple
         if isinstance(doc.data, dict):
             for key in ("categories", "events"):
                 document.setdefault(key, []).extend(doc.data.get(key) or [])
-    document = {key: value for key, value in document.items() if value}
+    # a `${{` left in a text was written `$${{` (a literal): escaped again, so the rendered
+    # file reads back as the same text
+    rendered = {key: _escaped(value) for key, value in document.items() if value}
     given = [*(f"--var-file {f}" for f in var_files), *(f"--var {a}" for a in var_assignments)]
     header = (f"Rendered by `provisioner render` from {', '.join(paths)}"
               f"{' with ' + ' '.join(given) if given else ''}.\n"
               "Generated: edit the template, not this file.")
-    text = to_yaml(document, header, reorder=False)
+    text = to_yaml(rendered, header, reorder=False)
     if out_file is None:
         click.echo(text, nl=False)
         return
@@ -57,3 +59,13 @@ def render(paths: tuple[str, ...], out_file: Path | None, var_assignments: tuple
         fail(str(error))
     click.echo(f"Rendered {plural(len(document.get('events', [])), 'event')} to {out_file}.",
                err=True)
+
+
+def _escaped(value: object) -> object:
+    if isinstance(value, dict):
+        return {key: _escaped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_escaped(item) for item in value]
+    if isinstance(value, str):
+        return value.replace("${{", "$${{")
+    return value

@@ -11,14 +11,13 @@ from .event_rules import EventCheck
 from .identity import event_slug
 from .problems import WARNING, Path, Problem
 from .shapes import items, mapping, text
-from .source import Document
+from .source import Document, where
 
 DELETED = "DELETED"  # the `state` of an event or category the spec wants off the site
 
 
 def _where(doc: Document, path: Path) -> str:
-    mark = doc.mark(path)
-    return f"{doc.file}:{mark.line}"
+    return where(doc, path)
 
 
 def check_spec(docs: list[Document], problems: list[Problem] | None = None) -> list[Problem]:

@@ -76,6 +76,12 @@ class Document:
         return Problem(file, mark.line, mark.column, field_text, message, severity, rule)
 
 
+def where(doc: Document, path: Path) -> str:
+    """`file:line` of `path` in `doc`, for messages that point at another value."""
+    mark = doc.mark(path)
+    return f"{_nearest(doc.files, path) or doc.file}:{mark.line}"
+
+
 def _nearest(found: dict[Path, str], path: Path) -> str | None:
     """The entry of `found` for `path` or its nearest ancestor."""
     probe = tuple(path)

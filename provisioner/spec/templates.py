@@ -40,7 +40,9 @@ from .source import Document, parse_document
 
 VAR_TYPES = ("string", "integer", "number", "boolean", "date", "datetime", "list", "object")
 ENV_PREFIX = "PROVISIONER_VAR_"
-EXPRESSION = re.compile(r"(\$?)\$\{\{(.*?)\}\}")
+# `${{ … }}` (a leading `$` escapes it); the inside never holds `}}`, so a text with two
+# expressions is never read as one
+EXPRESSION = re.compile(r"(\$?)\$\{\{((?:(?!\}\}).)*)\}\}")
 REFERENCE = re.compile(r"^(vars|each)((?:\.[^.\[\]\s]+|\[\d+\])*)$")
 STEP = re.compile(r"\.([^.\[\]\s]+)|\[(\d+)\]")
 RELATIVE = re.compile(r"^day (-?\d+) (\d{2}):(\d{2})(?::(\d{2}))?$")
@@ -118,13 +120,23 @@ def _check_type(kind: str, value: Any) -> Any:
         "number": isinstance(value, int | float) and not isinstance(value, bool),
         "boolean": isinstance(value, bool),
         "date": isinstance(value, str) and bool(DATE.match(value)) and _real_date(value),
-        "datetime": isinstance(value, str) and bool(times.TIME_RE.match(value)),
+        "datetime": isinstance(value, str) and _real_time(value),
         "list": isinstance(value, list),
         "object": isinstance(value, dict),
     }[kind]
     if not ok:
         raise _Refused(f"expected {_article(kind)}, found {_describe(value)}")
     return value
+
+
+def _real_time(text: str) -> bool:
+    if not times.TIME_RE.match(text):
+        return False
+    try:
+        times.parse(text, times.zone("UTC"))
+    except times.TimeProblem:
+        return False
+    return True
 
 
 def _real_date(text: str) -> bool:
@@ -165,7 +177,7 @@ def parse_text(kind: str, text: str) -> Any:
             number = float(text)
         except ValueError:
             raise _Refused(f"expected a number, found {text!r}") from None
-        return int(number) if number.is_integer() and "." not in text else number
+        return int(text) if re.fullmatch(r"[+-]?\d+", text.strip()) else number
     if kind == "boolean":
         if text.strip().lower() in ("true", "false"):
             return text.strip().lower() == "true"
@@ -200,7 +212,11 @@ def _declarations(docs: Sequence[Document], found: list[Problem]) -> dict[str, V
                                          "digits and _ (not first a digit)", key=True,
                                          rule="template.vars"))
                 continue
-            long_form = isinstance(spec, dict) and spec and set(spec) <= _DECLARATION_KEYS
+            # a mapping of only type/default/description is a declaration, unless its `type`
+            # is no variable type (then it is the default of an object: `{type: ONLINE}`)
+            long_form = isinstance(spec, dict) and bool(spec) and set(spec) <= \
+                _DECLARATION_KEYS and ("default" in spec or spec.get("type", "string")
+                                       in VAR_TYPES)
             kind = spec.get("type") if long_form else None
             if long_form and kind is None and "default" not in spec:
                 kind = "string"
@@ -238,19 +254,21 @@ def resolve_variables(docs: Sequence[Document], inputs: VarInputs | None,
     declared = _declarations(docs, found)
     inputs = inputs or VarInputs(env={})
 
-    def give(name: str, value: Any, where: str, as_text: bool) -> None:
+    def give(name: str, value: Any, where: str, as_text: bool,
+             at: tuple[int, int] = (0, 0), key_at: tuple[int, int] = (0, 0)) -> None:
         variable = declared.get(name)
         if variable is None:
-            found.append(Problem(where, 0, 0, "", f"no variable `{name}` is declared"
-                                 f"{_closest(name, list(declared))}; declare it under `vars:`",
-                                 rule="template.vars"))
+            guess = _closest(name, list(declared))
+            found.append(Problem(where, *key_at, "", f"no variable `{name}` is declared"
+                                 f"{guess or '; declare it'}{' Or declare it' if guess else ''}"
+                                 " under `vars:`", rule="template.vars"))
             return
         try:
             variable.value = parse_text(variable.type, value) if as_text \
                 else _check_type(variable.type, value)
             variable.has_value = True
         except _Refused as refused:
-            found.append(Problem(where, 0, 0, "", f"variable `{name}`: {refused}",
+            found.append(Problem(where, *at, "", f"variable `{name}`: {refused}",
                                  rule="template.vars"))
 
     for key, text in sorted(inputs.env.items()):
@@ -270,8 +288,9 @@ def resolve_variables(docs: Sequence[Document], inputs: VarInputs | None,
                                      rule="template.vars"))
             continue
         for name, value in doc.data.items():
-            mark = doc.mark((name,), key=True)
-            give(str(name), value, f"{file}:{mark.line}:{mark.column}", as_text=False)
+            mark, key = doc.mark((name,)), doc.mark((name,), key=True)
+            give(str(name), value, file, as_text=False, at=(mark.line, mark.column),
+                 key_at=(key.line, key.column))
     for assignment in inputs.assignments:
         name, equals, text = assignment.partition("=")
         if not equals or not name:
@@ -452,10 +471,8 @@ class _Expander:
             value = _at(out.data, path)
             if value is _MISSING:
                 continue
-            if doc is not self.doc:
-                out.files[path] = doc.file
-            elif path in out.files:
-                del out.files[path]
+            if doc is not self.doc or any(p == path[:len(p)] for p in out.files):
+                out.files[path] = doc.file  # nearest wins: a key beside `from` is this file's
             for rel in _paths(value):
                 mark = doc.values.get((*src, *rel))
                 if mark is not None:
@@ -485,6 +502,9 @@ class _Expander:
         return value
 
     def evaluate_text(self, text: str, each: Any, in_series: bool = False) -> Any:
+        if "${{" in EXPRESSION.sub("", text):
+            raise _Refused("an expression is not closed: end it with `}}`, or write `$${{` "
+                           "for a literal `${{`")
         whole = EXPRESSION.fullmatch(text)
         if whole and not whole.group(1):
             return self.evaluate(whole.group(2).strip(), each, in_series)
@@ -581,6 +601,16 @@ class _Expander:
                 continue
             when = first + timedelta(days=int(day) - 1)
             local = f"{when.isoformat()}T{hour}:{minute}" + (f":{second}" if second else "")
+            holder = _at(event, where[len(path):-1])
+            own = holder.get("timeZoneId") if isinstance(holder, dict) else None
+            if isinstance(own, str) and own != zone_name and zone is not None:
+                # a slot in another zone: the event's local time, written with its offset
+                try:
+                    local = times.parse(local, zone).utc.astimezone(zone).isoformat(
+                        timespec="seconds" if second else "minutes")
+                except times.TimeProblem as problem:
+                    self.problem(where, str(problem), "template.relative")
+                    continue
             _set(event, where[len(path):], local)
 
 

@@ -384,7 +384,7 @@ events:
     values = write(tmp_path / "values.yaml", "# values\nn: \"5\"\nother: 1\n")
     result = loaded(spec, files=(values,))
     assert formatted(result) == [
-        f"{values}:2:1: variable `n`: expected an integer, found the text '5'",
+        f"{values}:2:4: variable `n`: expected an integer, found the text '5'",
         f"{values}:3:1: no variable `other` is declared; declare it under `vars:`",
     ]
 
@@ -432,8 +432,8 @@ events:
     result = loaded(spec, assignments=("titel=Ball", "title"))
     assert formatted(result) == [
         "--var: 'title' is not name=value",
-        "--var titel: no variable `titel` is declared; did you mean `title`?; declare it under "
-        "`vars:`",
+        "--var titel: no variable `titel` is declared; did you mean `title`? Or declare it "
+        "under `vars:`",
     ]
     assert events_of(result)[0]["title"] == "Gala"
 
