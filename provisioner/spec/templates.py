@@ -682,6 +682,8 @@ def expand(doc: Document, variables: Mapping[str, Variable], found: list[Problem
 
 
 def is_template_file(relative: FsPath) -> bool:
-    """Whether a file found in a spec folder is an event template (read only through `from`):
-    one named `*.template.yaml`, or under a `templates/` folder."""
-    return ".template." in relative.name or "templates" in relative.parts[:-1]
+    """Whether a file found in a spec folder is a template's part and not a spec: an event
+    template (read through `from`: `*.template.yaml`, or under a `templates/` folder) or a var
+    file (read through `--var-file`: `*.vars.yaml`)."""
+    return ".template." in relative.name or ".vars." in relative.name \
+        or "templates" in relative.parts[:-1]

@@ -164,6 +164,13 @@ class Site:
 
     calls: list[dict[str, Any]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    per_event: dict[str, Counter[str]] = field(default_factory=dict)
+    kinds: Counter[str] = field(default_factory=Counter)  # events by state and time
+
+    def count(self, plan: EventPlan, noun: str, number: int) -> None:
+        """`number` more (or fewer) `noun` in the site, and in the event of `plan`."""
+        self.counts[noun] += number
+        self.per_event.setdefault(plan.key, Counter())[noun] += number
 
     def call(self, method: str, path: str, body: Any = None, save: str | None = None) -> None:
         entry: dict[str, Any] = {"method": method, "path": path}
@@ -196,7 +203,9 @@ def build(api: httpx.Client, site: Site) -> dict[str, str]:
             f"building the site: {call['method']} {path} {json.dumps(body)[:2000]}: "
             f"{answer.status_code} {answer.text[:2000]}")
         if "save" in call:
-            made = [v["id"] for v in answer.json().values() if isinstance(v, dict) and "id" in v]
+            found = answer.json()
+            made = [found["id"]] if isinstance(found.get("id"), str) else [  # a form control
+                v["id"] for v in found.values() if isinstance(v, dict) and "id" in v]
             assert len(made) == 1, f"{call['method']} {path} made no one object: {answer.text}"
             saved[call["save"]] = made[0]
     return saved
@@ -458,7 +467,7 @@ def add_tickets(draw: Draw, site: Site, plan: EventPlan) -> None:
         made.append(f"{plan.key}t{len(made)}")
         site.call("POST", "/events/v3/ticket-definitions", {"ticketDefinition": ticket},
                   save=made[-1])
-        site.counts["tickets"] += 1
+        site.count(plan, "tickets", 1)
     if len(made) > 1 and draw(st.booleans()):
         site.call("POST", "/events/v3/ticket-definitions/reorder", {
             "eventId": plan.ref, "ticketDefinitionId": Ref(f"{{{made[-1]}}}"),
@@ -479,7 +488,7 @@ def add_policies(draw: Draw, site: Site, plan: EventPlan) -> None:
         site.call("POST", "/events/v2/policies",
                   {"policy": {"name": name, "body": draw(bodies), "eventId": plan.ref}},
                   save=made[-1])
-        site.counts["policies"] += 1
+        site.count(plan, "policies", 1)
     if len(made) > 1 and draw(st.booleans()):  # the first made (now last) moved to the front
         site.call("POST", "/events/v2/policies/reorder", {
             "eventId": plan.ref, "policyId": Ref(f"{{{made[0]}}}"),
@@ -508,7 +517,8 @@ def schedule_item(draw: Draw, plan: EventPlan, name: str) -> tuple[dict[str, Any
 
 def add_schedule(draw: Draw, site: Site, plan: EventPlan) -> None:
     """Items added to the draft; then published, left unpublished, or published and edited
-    again in the draft (an item added, replaced or deleted)."""
+    again in the draft (an item added, replaced or deleted, or all moved to another zone and
+    time)."""
     pool = draw(st.lists(names(120), min_size=1, max_size=3, unique=True))
     keys: set[tuple[str, datetime]] = set()
     saved: list[str] = []
@@ -521,14 +531,14 @@ def add_schedule(draw: Draw, site: Site, plan: EventPlan) -> None:
         saved.append(f"{plan.key}i{len(saved)}")
         site.call("POST", "/events/v1/schedule/draft", {"eventId": plan.ref, "item": item},
                   save=saved[-1])
-        site.counts["schedule items"] += 1
+        site.count(plan, "schedule items", 1)
 
     for _ in range(draw(st.integers(0, 4))):
         add()
     if not saved:
         return
     mode = draw(st.sampled_from(("published", "published", "draft", "added", "replaced",
-                                 "deleted")))
+                                 "deleted", "rescheduled")))
     if mode != "draft":
         site.call("POST", "/events/v1/schedule/publish", {"eventId": plan.ref})
     if mode == "added":
@@ -542,12 +552,18 @@ def add_schedule(draw: Draw, site: Site, plan: EventPlan) -> None:
         gone = draw(st.lists(st.sampled_from(saved), min_size=1, unique=True))
         site.call("DELETE", f"/events/v1/schedule/draft/items?eventId={{{plan.key}}}&"
                   + "&".join(f"itemIds={{{name}}}" for name in gone))
-        site.counts["schedule items"] -= len(gone)
+        site.count(plan, "schedule items", -len(gone))
+    elif mode == "rescheduled":
+        site.call("POST", "/events/v1/schedule/draft/reschedule", {
+            "eventId": plan.ref, "timeZoneId": draw(st.sampled_from(ITEM_ZONES)),
+            "timeSlotOffset": f"{draw(st.integers(-86_400, 86_400))}s"})
 
 
 def add_form(draw: Draw, site: Site, plan: EventPlan) -> None:
+    """The built-in controls relabelled, controls of every kind added (then perhaps one
+    moved, changed or deleted), and messages edited."""
     path = f"/events/v1/events/{{{plan.key}}}/form"
-    site.counts["form controls"] += 2  # name and email, on every form
+    site.count(plan, "form controls", 2)  # name and email, on every form
     if draw(st.booleans()):
         labels = draw(st.fixed_dictionaries({}, optional={"firstName": names(100),
                                                           "lastName": names(100)}))
@@ -562,6 +578,7 @@ def add_form(draw: Draw, site: Site, plan: EventPlan) -> None:
               if k not in ("address", "additionalGuests") or k not in chosen[:n]]
     labels_used: set[str] = set()
     options = st.lists(texts(0, 200), min_size=2, max_size=5, unique=True)
+    made: list[tuple[str, str, dict[str, Any]]] = []  # (saved as, kind, settings)
     for kind in chosen:
         control: dict[str, Any] = {}
         if kind not in ("address", "additionalGuests"):
@@ -592,8 +609,27 @@ def add_form(draw: Draw, site: Site, plan: EventPlan) -> None:
             control["defaultOptionSelection"] = draw(st.one_of(
                 st.integers(0, len(control["options"]) - 1).map(lambda i: {"optionIndex": i}),
                 texts(0, 200).map(lambda t: {"placeholderText": t})))
-        site.call("POST", f"{path}/control", {kind: control})
-        site.counts["form controls"] += 1
+        made.append((f"{plan.key}f{len(made)}", kind, control))
+        site.call("POST", f"{path}/control", {kind: control}, save=made[-1][0])
+        site.count(plan, "form controls", 1)
+    if made:
+        saved, kind, control = draw(st.sampled_from(made))
+        edit = draw(st.sampled_from(("none", "none", "move", "change", "delete")))
+        if edit == "move" and len(made) > 1:  # positions 0 and 1 are name and email
+            site.call("PUT", f"{path}/controls/{{{saved}}}",
+                      {"orderIndex": draw(st.integers(2, len(made) + 1))})
+        elif edit == "change" and "options" not in control:
+            changed = {**control, "mandatory": not control.get("mandatory", False)}
+            if kind in ("radioButton", "additionalGuests"):
+                changed = {**control}
+            site.call("PUT", f"{path}/controls/{{{saved}}}", {kind: changed})
+        elif edit == "change":
+            site.call("PUT", f"{path}/controls/{{{saved}}}", {kind: {
+                **{k: v for k, v in control.items() if k != "defaultOptionSelection"},
+                "options": list(reversed(control["options"]))}})
+        elif edit == "delete":
+            site.call("DELETE", f"{path}/controls/{{{saved}}}")
+            site.count(plan, "form controls", -1)
     if draw(st.booleans()):
         chosen_paths = draw(st.lists(st.sampled_from(MESSAGE_PATHS), min_size=1, max_size=4,
                                      unique=True))
@@ -606,14 +642,9 @@ def add_form(draw: Draw, site: Site, plan: EventPlan) -> None:
             holder[leaf] = draw(texts(0, 120, lines=True))
         body: dict[str, Any] = {"messages": messages}
         if draw(st.integers(0, 3)) == 0:  # a field mask: a path not sent is cleared
-            cleared = draw(st.sampled_from(MESSAGE_PATHS))
-            body["fields"] = sorted({*chosen_paths, cleared})
-            if cleared not in chosen_paths:
-                parts = cleared.split(".")
-                holder = messages
-                for part in parts[:-1]:
-                    holder = holder.get(part, {})
-                holder.pop(parts[-1], None)
+            cleared = draw(st.sampled_from((*MESSAGE_PATHS, "registrationClosed",
+                                            "checkout.confirmation", "rsvp.positiveMessages")))
+            body["fields"] = list(dict.fromkeys([cleared, *chosen_paths]))
         site.call("PATCH", f"{path}/messages", body)
 
 
@@ -659,7 +690,7 @@ def add_event(draw: Draw, site: Site, index: int, slug: str | None, categories: 
         site.call("POST", f"/events/v3/events/{{{plan.key}}}/publish", {})
     if state == "CANCELED":
         site.call("POST", f"/events/v3/events/{{{plan.key}}}/cancel", {})
-    TALLY[f"{state} {when}"] += 1
+    site.kinds[f"{state} {when}"] += 1
 
 
 @st.composite
@@ -683,6 +714,14 @@ def sites(draw: Draw) -> Site:
         slug = slugs[number]
         add_event(draw, site, number, f"{slug}-{number}" if slug is not None else None,
                   len(categories))
+    if draw(st.integers(0, 3)) == 0:  # a copy of an event: its tickets and form come along
+        source = draw(st.integers(0, count - 1))
+        draft = draw(st.booleans())
+        site.call("POST", f"/events/v3/events/{{e{source}}}/clone", {"draft": draft})
+        site.counts["events"] += 1
+        for noun in ("tickets", "form controls"):
+            site.counts[noun] += site.per_event[f"e{source}"][noun]
+        site.kinds[f"{'DRAFT' if draft else 'PUBLISHED'} clone"] += 1
     return site
 
 
@@ -765,6 +804,7 @@ def test_an_export_of_any_site_validates_and_plans_no_changes(
         api.site_id = site_id  # type: ignore[attr-defined]
         TALLY["examples"] += 1
         TALLY.update(site.counts)
+        TALLY.update(site.kinds)
         try:
             round_trip(server, api, site, tmp_path_factory.mktemp("round-trip"))
         except AssertionError as failure:

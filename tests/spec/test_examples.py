@@ -3,11 +3,13 @@ schema is for editors."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from provisioner.spec.loader import load
+from provisioner.spec.templates import VarInputs
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SPECS = sorted(p for p in EXAMPLES.iterdir() if p.is_dir() or p.suffix in (".yaml", ".yml"))
@@ -17,9 +19,14 @@ def test_there_are_examples() -> None:
     assert {p.name for p in SPECS} >= {"devcon2025.yaml", "meetup-series"}
 
 
+# a template example and the var file of one of its editions
+EDITIONS = {"devcon": ["2027.vars.yaml"]}
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.name)
 def test_example_is_valid_without_warnings(spec: Path) -> None:
-    result = load([str(spec)])
+    files = [str(spec / name) for name in EDITIONS.get(spec.name, [])]
+    result = load([str(spec)], VarInputs(files=files, env={}))
     assert result.problems == [], [p.format() for p in result.problems]
     files = [Path(f) for f in result.files]
     assert files
@@ -30,11 +37,15 @@ def test_example_is_valid_without_warnings(spec: Path) -> None:
         assert (file.parent / first_line[len(prefix):]).resolve().is_file(), file
 
 
-def test_anchors_and_merge_keys_share_blocks_between_events() -> None:
-    result = load([str(EXAMPLES / "meetup-series")])
-    events = {e["slug"]: e for doc in result.documents for e in doc.data.get("events", [])}
-    january, february = events["rust-berlin-2030-01"], events["rust-berlin-2030-02"]
-    assert january["location"] == february["location"]
-    assert january["registration"]["initialType"] == february["registration"]["initialType"]
-    assert february["registration"]["rsvp"]["limit"] == 120  # the merge's own key wins
-    assert january["policies"] == february["policies"]
+def test_the_meetup_series_is_a_year_of_third_wednesdays_at_seven() -> None:
+    result = load([str(EXAMPLES / "meetup-series")], VarInputs(env={}))
+    assert result.ok, [p.format() for p in result.problems]
+    events = [e for doc in result.documents for e in doc.data.get("events", [])]
+    assert [e["slug"] for e in events] == [f"rust-berlin-2027-{m:02d}" for m in range(1, 13)]
+    for event in events:
+        start = date.fromisoformat(event["dateAndTimeSettings"]["startDate"][:10])
+        assert start.weekday() == 2 and 15 <= start.day <= 21, start  # the third Wednesday
+        assert event["dateAndTimeSettings"]["startDate"].endswith("T19:00")
+        assert event["dateAndTimeSettings"]["endDate"] == f"{start.isoformat()}T22:00"
+        assert event["registration"]["rsvp"]["limit"] == 80
+        assert event["schedule"]["items"][0]["timeSlot"]["start"] == f"{start.isoformat()}T19:15"
