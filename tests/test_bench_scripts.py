@@ -62,3 +62,9 @@ def test_faults_bench_converges_on_two_seeds() -> None:
     out = bench("faults", "--runs", "2")
     assert re.search(r"^total\b", out, re.M), out
     assert "BAD " not in out
+
+
+def test_templates_bench_expands_the_series_it_made() -> None:
+    out = bench("templates", "--events", "3", "--repeat", "1")
+    assert out.startswith("series: 3 events from one template"), out
+    assert re.search(r"^load \(expand \+ validate\)\s+\d+ms\s+\d+ms\s+[\d.]+x$", out, re.M), out
