@@ -15,7 +15,7 @@ it is the only code that names a kind. Its modules:
 
 Adding a kind (say, an event's "coupons"):
 
-1. its spec: the schema's `$defs` entry and the section in `schemas/event-spec.schema.json`
+1. its spec: the schema's `$defs` entry and the section in `schemas/event-spec.strict.schema.json`
    (plus any rule in `spec/event_rules.py`);
 2. its writer: hooks for the calls the API offers (create, update, delete, move, fetch) in
    `event_writers.py` (or `site_writers.py` for a site-level kind); a hook left out is a

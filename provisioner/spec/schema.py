@@ -1,4 +1,6 @@
-"""Check a loaded document against `schemas/event-spec.schema.json` and say what is wrong in
+"""Check a loaded document against `schemas/event-spec.strict.schema.json` (the spec language
+once templates are expanded; editors read `event-spec.schema.json`, made from it with the
+template constructs added, see `template_schema`) and say what is wrong in
 words a spec author understands, at the line and column where it was written.
 
 The schema is the single source of truth for fields, types, limits and enums. A document is
@@ -34,7 +36,10 @@ if TYPE_CHECKING:  # jsonschema is imported only when a document has errors to e
 from .problems import Problem
 from .source import Document
 
-SCHEMA_NAME = "event-spec.schema.json"
+# the language the loader checks, once templates are expanded (hand-written), and the one
+# editors read, which also accepts the template constructs (made from it: `template_schema`)
+SCHEMA_NAME = "event-spec.strict.schema.json"
+PUBLISHED_SCHEMA_NAME = "event-spec.schema.json"
 # Compiling the fast check costs about 0.15 s, which pays off only for large documents; the
 # DevCon example (about 700 values) is checked by jsonschema in a few milliseconds.
 FAST_PATH_MIN_VALUES = 5_000
@@ -321,3 +326,117 @@ def _translate(doc: Document, error: ValidationError) -> Iterable[Problem]:
             names = " and ".join(f"`{name}`" for name in excluded)
             return [at(f"{names} are alternatives; write only one of them")]
     return [at(error.message)]
+
+
+# --- the schema editors read -----------------------------------------------------------------
+
+_WIDENED_TYPES = ("integer", "number", "boolean", "array", "object")
+_TEMPLATE_DEFS: dict[str, Any] = {
+    "templateExpression": {
+        "type": "string",
+        "description": "A text with a template expression, `${{ vars.NAME }}` or `${{ "
+                       "each.KEY }}` (with `.key` or `[n]` to reach inside), replaced before "
+                       "the spec is checked; a text that is exactly one expression takes the "
+                       "value's own type.",
+        "pattern": "\\$\\{\\{.*\\}\\}",
+    },
+    "relativeTime": {
+        "type": "string",
+        "description": "A time counted from the event's local start date: `day 1 09:00` is its "
+                       "first day, `day 0 23:59` the eve, `day -30 00:00` a month before.",
+        "pattern": "^day -?\\d+ \\d{2}:\\d{2}(:\\d{2})?$",
+    },
+    "variable": {
+        "description": "A template variable: `{type, default, description}`, or its default "
+                       "alone. Values come from the default, PROVISIONER_VAR_<name>, "
+                       "--var-file and --var.",
+        "anyOf": [
+            {"type": "object", "additionalProperties": False, "properties": {
+                "type": {"enum": ["string", "integer", "number", "boolean", "date",
+                                  "datetime", "list", "object"],
+                         "description": "How a value given as text is read and checked."},
+                "default": {"description": "The value when none is given."},
+                "description": {"type": "string", "description": "What the variable is for."},
+            }},
+            {"type": ["string", "number", "boolean", "array", "object", "null"]},
+        ],
+    },
+}
+
+
+def template_schema(strict: dict[str, Any]) -> dict[str, Any]:
+    """The schema editors read: `strict` that also accepts the template constructs (`vars`,
+    `for_each`, `from`, `${{ … }}` in any field, `day N HH:MM` in any time) and does not ask a
+    templated event for what its template gives."""
+    out = copy.deepcopy(strict)
+    out["$id"] = out["$id"].replace(SCHEMA_NAME, PUBLISHED_SCHEMA_NAME)
+    out["title"] = "Wix Events provisioner spec"
+    out["description"] = ("An event-as-code spec for Wix Events: the categories it uses and the "
+                          "events it manages, each with its tickets, schedule, policies and "
+                          "registration form, optionally written with templates (vars, "
+                          "for_each, from, day N times). The loader expands the templates and "
+                          f"checks the result against {SCHEMA_NAME}. See docs/spec-language.md.")
+    defs = out["$defs"]
+    for node in _nodes(out):
+        props = node.get("properties")
+        if isinstance(props, dict):
+            for key, value in props.items():
+                props[key] = _widened(value, defs)
+    defs.update(copy.deepcopy(_TEMPLATE_DEFS))
+    out["properties"] = {"vars": {
+        "type": "object", "description": "Template variables, by name (see Templates in "
+        "docs/spec-language.md).", "additionalProperties": {"$ref": "#/$defs/variable"}},
+        **out["properties"]}
+    event = defs["event"]
+    event.pop("required", None)  # a `from` template or series may give them
+    event["properties"]["from"] = {
+        "type": "string", "description": "An event template file (relative to this file) this "
+        "event starts from; keys beside `from` override it (mappings merge, lists replace)."}
+    event["properties"]["for_each"] = {
+        "description": "One event per item, with `${{ each.KEY }}` inside the event.",
+        "anyOf": [{"type": "array"}, {"$ref": "#/$defs/templateExpression"}]}
+    return out
+
+
+def _nodes(schema: Any) -> Iterator[dict[str, Any]]:
+    pending = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            yield node
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+
+
+def _widened(value: Any, defs: dict[str, Any]) -> Any:
+    """A property's schema that also takes a template expression (and a relative time, for a
+    time); a plain text field takes one already."""
+    if not isinstance(value, dict):
+        return value
+    resolved = value
+    while "$ref" in resolved:
+        resolved = defs[resolved["$ref"].rsplit("/", 1)[1]]
+    kind = resolved.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    constrained = any(k in resolved for k in ("pattern", "enum", "const", "format"))
+    is_time = value.get("$ref") == "#/$defs/localTime"
+    if not (is_time or constrained or any(k in _WIDENED_TYPES for k in kinds)
+            or "oneOf" in resolved or "anyOf" in resolved):
+        return value
+    branches = [value, {"$ref": "#/$defs/templateExpression"}]
+    if is_time:
+        branches.insert(1, {"$ref": "#/$defs/relativeTime"})
+    description = value.get("description") or resolved.get("description")
+    return {**({"description": description} if description else {}), "anyOf": branches}
+
+
+def published_schema_text() -> str:
+    """The text of `schemas/event-spec.schema.json`, as `template_schema` makes it."""
+    return json.dumps(template_schema(json.loads(schema_text())), indent=2,
+                      ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":  # python -m provisioner.spec.schema: write the published schema
+    FsPath(__file__).resolve().parents[2].joinpath("schemas", PUBLISHED_SCHEMA_NAME).write_text(
+        published_schema_text(), encoding="utf-8")

@@ -288,9 +288,9 @@ def resolve_variables(docs: Sequence[Document], inputs: VarInputs | None,
                                      rule="template.vars"))
             continue
         for name, value in doc.data.items():
-            mark, key = doc.mark((name,)), doc.mark((name,), key=True)
+            mark, key_mark = doc.mark((name,)), doc.mark((name,), key=True)
             give(str(name), value, file, as_text=False, at=(mark.line, mark.column),
-                 key_at=(key.line, key.column))
+                 key_at=(key_mark.line, key_mark.column))
     for assignment in inputs.assignments:
         name, equals, text = assignment.partition("=")
         if not equals or not name:

@@ -145,6 +145,17 @@ def names(max_size: int) -> st.SearchStrategy[str]:
     return texts(1, max_size)
 
 
+def unique_names(draw: Draw, max_size: int, most: int) -> list[str]:
+    """Up to `most` different names, now and then two that differ only in case or a trailing
+    space (different names to a spec, and to Wix)."""
+    found: list[str] = draw(st.lists(names(max_size), max_size=most, unique=True))
+    if found and len(found) < most and draw(st.integers(0, 3)) == 0:
+        twin = draw(st.sampled_from((found[0].swapcase(), found[0][: max_size - 1] + " ")))
+        if twin not in found:
+            found.append(twin)
+    return found
+
+
 def maybe(draw: Draw, body: dict[str, Any], key: str, strategy: st.SearchStrategy[Any]) -> None:
     """Set `body[key]` to a drawn value, or leave it out."""
     if draw(st.booleans()):
@@ -412,6 +423,11 @@ def event_body(draw: Draw, plan: EventPlan, when: str, slug: str | None) -> dict
                                        "type": draw(st.sampled_from(("MEETING", "WEBINAR")))}
     if slug is not None:
         event["seoSettings"] = {"slug": slug}
+    if draw(st.integers(0, 7)) == 0:  # not in the spec language: export warns
+        event.setdefault("seoSettings", {})["advancedSeoData"] = {
+            "tags": [{"type": "meta", "props": {"name": "robots", "content": "noindex"}}]}
+    if draw(st.integers(0, 7)) == 0:  # retired, and still accepted: export warns
+        event["detailedDescription"] = draw(texts(1, 200, lines=True))
     return event
 
 
@@ -428,7 +444,7 @@ def add_tickets(draw: Draw, site: Site, plan: EventPlan) -> None:
     """Ticket definitions in the event's currency; then perhaps the last moved to the front,
     and perhaps the currency of them all changed."""
     made: list[str] = []
-    for name in draw(st.lists(names(30), max_size=4, unique=True)):
+    for name in unique_names(draw, 30, 4):
         money = {"currency": plan.currency}
         method = draw(st.sampled_from(("fixed", "free", "guest", "options")))
         if method == "fixed":
@@ -452,6 +468,8 @@ def add_tickets(draw: Draw, site: Site, plan: EventPlan) -> None:
         maybe(draw, ticket, "initialLimit", st.one_of(st.integers(1, 500),
                                                       st.just(2_147_483_647)))
         maybe(draw, ticket, "hidden", st.booleans())
+        if draw(st.integers(0, 7)) == 0:  # not in the spec language: export warns
+            ticket["extendedFields"] = {"namespaces": {"_user_fields": {"note": draw(names(20))}}}
         if draw(st.booleans()):
             if plan.end is not None and draw(st.integers(0, 3)) != 0:
                 closes = plan.end - timedelta(minutes=draw(st.integers(0, 2000)))
@@ -483,7 +501,7 @@ def add_policies(draw: Draw, site: Site, plan: EventPlan) -> None:
                        st.sampled_from(("<p>No refunds.</p>", "<ul><li>One</li><li>Two</li></ul>",
                                         "Be kind.\n\n<b>Really.</b>")))
     made: list[str] = []
-    for name in draw(st.lists(names(40), max_size=3, unique=True)):
+    for name in unique_names(draw, 40, 3):
         made.append(f"{plan.key}p{len(made)}")
         site.call("POST", "/events/v2/policies",
                   {"policy": {"name": name, "body": draw(bodies), "eventId": plan.ref}},

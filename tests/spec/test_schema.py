@@ -1,4 +1,6 @@
-"""The published JSON Schema, `schemas/event-spec.schema.json`, checked four ways:
+"""The spec's JSON Schema, `schemas/event-spec.strict.schema.json` (the language once templates
+are expanded; editors read `event-spec.schema.json`, made from it, see test_published_schema),
+checked four ways:
 
 1. as a schema: valid draft 2020-12, described, closed, with hints and formats that the loader's
    messages rely on (walked generically, following `$ref` into `$defs`);
@@ -35,7 +37,7 @@ from provisioner.spec.schema import schema_text
 from provisioner.spec.source import parse_document
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA_PATH = ROOT / "schemas" / "event-spec.schema.json"
+SCHEMA_PATH = ROOT / "schemas" / "event-spec.strict.schema.json"
 EXAMPLE = ROOT / "examples" / "devcon2025.yaml"
 DOCS = ROOT / "docs" / "spec-language.md"
 
@@ -105,7 +107,7 @@ def test_schema_is_a_valid_draft_2020_12_schema_with_its_metadata() -> None:
     assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     for key in ("$id", "title", "description"):
         assert isinstance(SCHEMA.get(key), str) and SCHEMA[key].strip(), key
-    assert SCHEMA["$id"].endswith("/event-spec.schema.json")
+    assert SCHEMA["$id"].endswith("/event-spec.strict.schema.json")
 
 
 def test_the_loader_validates_with_this_schema() -> None:
@@ -778,7 +780,7 @@ def test_the_example_points_editors_at_the_schema() -> None:
     assert found.group(1) == "../schemas/event-spec.schema.json"
     target = EXAMPLE.parent / found.group(1)
     assert target.is_file()
-    assert target.resolve() == SCHEMA_PATH.resolve()
+    assert target.resolve() == (ROOT / "schemas" / "event-spec.schema.json").resolve()
 
 
 # --- 5. the spec-language document ----------------------------------------------------------------
