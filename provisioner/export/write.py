@@ -14,7 +14,7 @@ import yaml
 
 from ..client.errors import ProvisionerError
 from ..plan.normalise import schema_def
-from ..spec.schema import load_schema
+from ..spec.schema import PUBLISHED_SCHEMA_NAME, SCHEMA_NAME, load_schema
 
 MODELINE = "# yaml-language-server: $schema={schema}\n"
 CATEGORIES_FILE = "categories.yaml"
@@ -61,7 +61,7 @@ def to_yaml(document: dict[str, Any], header: str, *, reorder: bool = True) -> s
     the schema's order with `reorder`, else as they are."""
     body = yaml.dump(ordered(document, load_schema()) if reorder else document, Dumper=_Dumper,
                      sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
-    schema = load_schema().get("$id", "")
+    schema = str(load_schema().get("$id", "")).replace(SCHEMA_NAME, PUBLISHED_SCHEMA_NAME)
     comments = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
     return MODELINE.format(schema=schema) + "#\n" + comments + "\n" + body
 

@@ -40,13 +40,13 @@ def plain_body(obj: dict[str, Any]) -> dict[str, Any]:
     return data(obj)
 
 
-def event_zone(event: dict[str, Any]) -> ZoneInfo:
-    found = times.zone(event["dateAndTimeSettings"]["timeZoneId"])
-    assert found is not None, "call only on a validated spec"
-    return found
+def event_zone(event: dict[str, Any]) -> ZoneInfo | None:
+    """The event's zone; None only for an event to be dated that names none (its times,
+    if any, then carry Z or an offset: the rules see to it)."""
+    return times.zone(event["dateAndTimeSettings"].get("timeZoneId") or "")
 
 
-def wire_time(text: str, zone: ZoneInfo) -> str:
+def wire_time(text: str, zone: ZoneInfo | None) -> str:
     return times.parse(text, zone).wire()
 
 
@@ -114,9 +114,10 @@ def schedule_item_body(item: dict[str, Any], event: dict[str, Any]) -> dict[str,
     """An Add Schedule Item body's `item`."""
     body = data(item)
     slot = body["timeSlot"]
-    slot.setdefault("timeZoneId", event["dateAndTimeSettings"]["timeZoneId"])
-    zone = times.zone(slot["timeZoneId"])
-    assert zone is not None, "call only on a validated spec"
+    own = event["dateAndTimeSettings"].get("timeZoneId")
+    if own:
+        slot.setdefault("timeZoneId", own)
+    zone = times.zone(slot.get("timeZoneId") or "")
     slot["start"], slot["end"] = wire_time(slot["start"], zone), wire_time(slot["end"], zone)
     return body
 

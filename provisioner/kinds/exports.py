@@ -115,7 +115,7 @@ def schedule_item_spec(item: Resource, event: Resource | None) -> dict[str, Any]
     own = str(slot.get("timeZoneId") or "")
     event_zone_name = getattr(event_zone(event), "key", "")
     _localize(slot, ("start", "end"), times.zone(own) or event_zone(event))
-    if own == event_zone_name:
+    if own and own == event_zone_name:
         del slot["timeZoneId"]
     return data
 

@@ -79,7 +79,14 @@ class EventCheck:
         try:
             found = times.parse(value, local_zone or self.zone)
         except times.NoZone:
-            return None  # the missing or unknown zone is reported where it is written
+            dates = mapping(self.event.get("dateAndTimeSettings"))
+            if local_zone is None and "timeZoneId" not in dates and \
+                    dates.get("dateAndTimeTbd") is True:
+                # an event to be dated may leave its zone out; its local times cannot
+                self.error(path, f"{value} is a local time, but this event has no "
+                           "dateAndTimeSettings.timeZoneId to read it in; add one, or write "
+                           "the time with Z or an offset", "time-zone")
+            return None  # otherwise the missing or unknown zone is reported where written
         except times.TimeProblem as problem:
             self.error(path, str(problem), "time")
             return None
@@ -119,7 +126,7 @@ class EventCheck:
                 self.error((*base, "dateAndTimeTbdMessage"), "is required when dateAndTimeTbd "
                            "is true: the text guests see instead of the dates", "tbd")
             return
-        for name in ("startDate", "endDate"):
+        for name in ("timeZoneId", "startDate", "endDate"):
             if name not in dates:
                 self.error((*base, name), "is required unless dateAndTimeTbd is true",
                            "required-date")
