@@ -14,6 +14,7 @@ import yaml
 
 from ..client.errors import ProvisionerError
 from ..plan.normalise import schema_def
+from ..spec.scalars import resolve_plain
 from ..spec.schema import PUBLISHED_SCHEMA_NAME, SCHEMA_NAME, load_schema
 
 MODELINE = "# yaml-language-server: $schema={schema}\n"
@@ -29,6 +30,13 @@ def _text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     if "\n" in value.strip("\n") and not value.endswith((" ", "\t")) and \
             all(ch == "\n" or ch.isprintable() for ch in value):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    if any(not ch.isprintable() for ch in value if ch != " "):
+        # control characters and Unicode line breaks survive only as escapes
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    if resolve_plain(value) != value or not isinstance(resolve_plain(value), str):
+        # PyYAML quotes by YAML 1.1's rules; the spec is read by 1.2's, where `-.5` or `0o17`
+        # written bare is a number: quote whatever 1.2 would not read back as this text
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
 

@@ -15,8 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from provisioner.export.write import to_yaml
+from provisioner.spec.source import parse_document
 from tests.apply.support import cli_env, requests_after
 from tests.conftest import FakeClock, Server
 from tests.plan.seed import seed
@@ -235,3 +240,21 @@ def test_export_reads_a_hundred_events_in_the_calls_of_a_no_op_plan(
                   for e in requests_after(api, before)]
     assert sorted(export_calls) == sorted(plan_calls), (export_calls, plan_calls)
     assert f"in {len(export_calls)} calls" in done.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.characters(exclude_categories=("Cs",)), max_size=30), max_size=8))
+def test_every_text_is_written_so_the_spec_reads_it_back(texts: list[str]) -> None:
+    """PyYAML quotes by YAML 1.1's rules, the spec reads YAML 1.2: `-.5` or `0o17` must be
+    quoted all the same, and every other text must come back as written."""
+    text = to_yaml({"categories": [{"name": value} for value in texts]}, "header")
+    doc, problems = parse_document(text, "export.yaml")
+    assert problems == [] and doc is not None, text
+    assert [c["name"] for c in doc.data.get("categories") or []] == texts, text
+
+
+@pytest.mark.parametrize("value", ["-.5", "0o17", "0x1F", ".inf", "+12", "1e3", "~", "null",
+                                   "True", "NO", "2025-06-15T09:00", "299.00", " lead", "#x"])
+def test_texts_that_look_like_other_values_are_read_back_as_texts(value: str) -> None:
+    doc, _ = parse_document(to_yaml({"categories": [{"name": value}]}, "h"), "export.yaml")
+    assert doc is not None and doc.data["categories"][0]["name"] == value
