@@ -13,13 +13,16 @@ published and unpublished schedules, form controls, form messages and categories
 unique within a collection (a spec cannot express duplicates; the one separate test checks
 the warning export gives for a duplicate ticket instead).
 
-The default run is small enough for CI. A larger one prints a tally (examples, what they
-built, failures):
+The default run is small enough for CI (15 examples, about 20 s while they pass); it stops at
+the first failure without shrinking it (`EXPORT_SHRINK=1` shrinks, which takes minutes). A
+larger run is a survey: every example runs, and a tally is printed (examples, what they
+built, each kind of failure and how often), then the test fails showing one example of each:
 
     EXPORT_EXAMPLES=200 pytest tests/export/test_round_trip_property.py -s
 
-A failure names the folder that holds the example's API calls (`site.json`, in the format of
-tests/plan/seed.py, `{NAME}` standing for a saved id) and its export.
+A failure names the folder that holds the example's API calls (`site.json`: the calls in
+order, laid out as tests/plan/seed.py's files are, `{NAME}` in a path or an id field standing
+for the id saved as NAME) and its export.
 """
 
 from __future__ import annotations
@@ -38,15 +41,22 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.apply.support import run_cli
 from tests.conftest import Server
 
 EXAMPLES = int(os.environ.get("EXPORT_EXAMPLES", "15"))  # about 20 s when all pass
+# with EXPORT_EXAMPLES set, every example runs and the failures are tallied (a survey);
+# otherwise the first failure ends the test, unshrunk unless EXPORT_SHRINK=1 (shrinking
+# re-runs the CLI for minutes)
+SURVEY = "EXPORT_EXAMPLES" in os.environ
+PHASES = (Phase.explicit, Phase.generate,
+          *((Phase.shrink,) if os.environ.get("EXPORT_SHRINK") and not SURVEY else ()))
 TALLY: Counter[str] = Counter()
 FAILURES: Counter[str] = Counter()
+FIRST_FAILURE: dict[str, str] = {}
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 
@@ -315,6 +325,7 @@ def rich_description(draw: Draw) -> dict[str, Any]:
 
 
 def location(draw: Draw) -> dict[str, Any]:
+    """A venue by name, address or both, an online event, or a place to be decided."""
     form = draw(st.sampled_from(("name", "address", "both", "online", "tbd")))
     if form == "online":
         out: dict[str, Any] = {"type": "ONLINE"}
@@ -636,15 +647,15 @@ def add_form(draw: Draw, site: Site, plan: EventPlan) -> None:
         if edit == "move" and len(made) > 1:  # positions 0 and 1 are name and email
             site.call("PUT", f"{path}/controls/{{{saved}}}",
                       {"orderIndex": draw(st.integers(2, len(made) + 1))})
-        elif edit == "change" and "options" not in control:
-            changed = {**control, "mandatory": not control.get("mandatory", False)}
-            if kind in ("radioButton", "additionalGuests"):
-                changed = {**control}
+        elif edit == "change":  # an update replaces the control's settings as a whole
+            if "options" in control:
+                changed = {k: v for k, v in control.items() if k != "defaultOptionSelection"}
+                changed["options"] = list(reversed(control["options"]))
+            elif kind == "additionalGuests":
+                changed = {**control, "maxGuests": 11 - control["maxGuests"]}
+            else:
+                changed = {**control, "mandatory": not control.get("mandatory", False)}
             site.call("PUT", f"{path}/controls/{{{saved}}}", {kind: changed})
-        elif edit == "change":
-            site.call("PUT", f"{path}/controls/{{{saved}}}", {kind: {
-                **{k: v for k, v in control.items() if k != "defaultOptionSelection"},
-                "options": list(reversed(control["options"]))}})
         elif edit == "delete":
             site.call("DELETE", f"{path}/controls/{{{saved}}}")
             site.count(plan, "form controls", -1)
@@ -667,6 +678,8 @@ def add_form(draw: Draw, site: Site, plan: EventPlan) -> None:
 
 
 def add_event(draw: Draw, site: Site, index: int, slug: str | None, categories: int) -> None:
+    """One event (past, future, under way, or with dates to be decided) and its children;
+    then perhaps edited, and published or published and cancelled."""
     zone = draw(st.sampled_from(ZONES))
     when = draw(st.sampled_from(("past", "future", "future", "ongoing", "tbd")))
     start: datetime | None = None
@@ -713,6 +726,7 @@ def add_event(draw: Draw, site: Site, index: int, slug: str | None, categories: 
 
 @st.composite
 def sites(draw: Draw) -> Site:
+    """Categories, one to four events, and now and then a copy of one of them."""
     site = Site()
     categories = draw(st.lists(names(30), max_size=3, unique_by=str.casefold))
     for number, name in enumerate(categories):
@@ -773,16 +787,21 @@ def folder_text(folder: Path, limit: int = 12_000) -> str:
     return text if len(text) <= limit else text[:limit] + "\n[... cut]"
 
 
-def signature(message: str) -> str:
-    """A failure's kind, for the tally: what failed, and its first error or change, without
-    the numbers and quoted texts that differ from one example to the next."""
-    lines = message.strip().splitlines() or ["?"]
+def failure_kinds(message: str) -> list[str]:
+    """The kinds of problem one failure shows, for the tally: what failed, with each error of
+    the validation or each change of the plan, without the numbers and texts that differ from
+    one example to the next."""
+    # only what validate or plan said (pytest indents the lines of an assertion's message)
+    said = re.split(r"\n\s*export said:", message.strip())[0]
+    lines = [line.strip() for line in said.splitlines()] or ["?"]
     head = lines[0].split(" (")[0]
-    errors = (re.search(r"\.yaml:\d+:\d+: ([^:]+): (?!warning:)(.*)", line) for line in lines)
-    detail = next((f"{m.group(1)}: {m.group(2)}" for m in errors if m), "")
-    if not detail:
-        detail = next((line.strip() for line in lines[1:] if " → " in line), "")
-    return re.sub(r"'[^']*'|\"[^\"]*\"|\[\d+\]|\d+(\.\d+)?", "_", f"{head}: {detail}")[:160]
+    found = [m.group(1) for m in (re.search(r"\.yaml:\d+:\d+: [^:]+: (?!warning:)(.*)", line)
+                                  for line in lines) if m]
+    found += [line.split(":")[0] + ": changes" for line in lines if " → " in line]
+    found += [" ".join(line.split()[:3]) for line in lines if line.startswith(("- ", "+ "))]
+    return list(dict.fromkeys(
+        re.sub(r"'[^']*'|\"[^\"]*\"|-?\d+(\.\d+)?", "_", f"{head}: {kind}")[:160]
+        for kind in found or [""]))
 
 
 def round_trip(server: Server, api: httpx.Client, site: Site, folder: Path) -> None:
@@ -816,12 +835,14 @@ def round_trip(server: Server, api: httpx.Client, site: Site, folder: Path) -> N
         f"{folder_text(out)}")
 
 
-@settings(max_examples=EXAMPLES, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.data_too_large, HealthCheck.large_base_example])
+# Not a test itself: the test below calls it with its fixtures (the session's server and the
+# temporary folders), so every example gets a fresh site of its own from `server.new_site()`
+# and a survey can finish all its examples before the test fails.
+@settings(max_examples=EXAMPLES, deadline=None, database=None, phases=PHASES,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.large_base_example])
 @given(site=sites())
-def test_an_export_of_any_site_validates_and_plans_no_changes(
-        server: Server, tmp_path_factory: pytest.TempPathFactory, site: Site) -> None:
+def _round_trips(server: Server, tmp_path_factory: pytest.TempPathFactory, site: Site) -> None:
     key, site_id = server.new_site()  # a fresh, empty site for every example
     with server.client(key, site_id) as api:
         api.api_key = key  # type: ignore[attr-defined]
@@ -833,8 +854,19 @@ def test_an_export_of_any_site_validates_and_plans_no_changes(
             round_trip(server, api, site, tmp_path_factory.mktemp("round-trip"))
         except AssertionError as failure:
             TALLY["failures"] += 1
-            FAILURES[signature(str(failure))] += 1
-            raise
+            for kind in failure_kinds(str(failure)):
+                FAILURES[kind] += 1
+                FIRST_FAILURE.setdefault(kind, str(failure))
+            if not SURVEY:
+                raise
+
+
+def test_an_export_of_any_site_validates_and_plans_no_changes(
+        server: Server, tmp_path_factory: pytest.TempPathFactory) -> None:
+    _round_trips(server, tmp_path_factory)
+    # a survey runs every example; each kind of failure is shown once, by its first example
+    assert not FAILURES, "\n\n".join(
+        f"{count} x {kind}\n{FIRST_FAILURE[kind][:6000]}" for kind, count in FAILURES.items())
 
 
 # --- a duplicate, which a spec cannot hold -----------------------------------------------------
@@ -877,12 +909,14 @@ def test_a_duplicate_ticket_is_a_warning_and_plan_offers_one_delete(
 
 
 def teardown_module() -> None:
-    if os.environ.get("EXPORT_EXAMPLES"):
+    if SURVEY:
         built = ", ".join(f"{TALLY[k]} {k}" for k in ("events", "tickets", "policies",
                                                       "schedule items", "form controls",
                                                       "categories"))
         states = ", ".join(f"{v} {k}" for k, v in sorted(TALLY.items())
                            if k.split()[0] in ("DRAFT", "PUBLISHED", "CANCELED"))
+        kinds = "".join(f"\n  {n} x {kind}" for kind, n in FAILURES.most_common())
         print(f"\nexport round trip: {TALLY['examples']} examples; built {built}; "
               f"events by state and time: {states}; {TALLY['failures']} failures"
-              + "".join(f"\n  {n} x {kind}" for kind, n in FAILURES.most_common()))
+              + (f"; the failing examples that showed each kind of problem:{kinds}"
+                 if kinds else ""))
