@@ -100,11 +100,12 @@ class _Exporter:
         slug = parent.key.name
         found = [self.object_of(kind, member, parent) for member in self.members(kind, slug)]
         found = [obj for obj in found if obj is not None]
-        if not found:
-            return  # nothing to list: the section is left out, which leaves it alone
-        _set(holder, kind.section, found[0] if kind.partial else found)
         draft = self.live.drafts.get((slug, kind.name))
-        if kind.drafted and draft is not None and draft.differs:
+        differs = kind.drafted and draft is not None and draft.differs
+        if not found and not differs:
+            return  # nothing to list: the section is left out, which leaves it alone
+        _set(holder, kind.section, found[0] if kind.partial and found else found)
+        if differs:
             _set(holder, kind.draft_flag, False)
             self.warn(f"{parent.key.address}: the {kind.draft_address} has draft edits that are "
                       f"not published; the draft is written, with `"

@@ -258,3 +258,27 @@ def test_every_text_is_written_so_the_spec_reads_it_back(texts: list[str]) -> No
 def test_texts_that_look_like_other_values_are_read_back_as_texts(value: str) -> None:
     doc, _ = parse_document(to_yaml({"categories": [{"name": value}]}, "h"), "export.yaml")
     assert doc is not None and doc.data["categories"][0]["name"] == value
+
+
+def test_a_schedule_whose_draft_was_emptied_is_written_as_such(
+        server: Server, api: httpx.Client, tmp_path: Path) -> None:
+    """Every draft item deleted after the schedule was published: the agenda still shows the
+    published items, so the export lists none with `published: false`, and says so."""
+    saved = seed(api, EVERYTHING)
+    event_id = saved["everything-ticketed"]
+    items = ok(api.get("/events/v1/schedule", params={
+        "eventId": event_id, "state": ["PUBLISHED", "DRAFT", "VISIBLE", "HIDDEN"]}))
+    ids = [item["id"] for item in items["items"] if item.get("draft")]
+    assert ids
+    gone = api.request("DELETE", "/events/v1/schedule/draft/items",
+                       params={"eventId": event_id, "itemIds": ids}, json={})
+    assert gone.status_code == 200, gone.text
+    out = tmp_path / "site.yaml"
+    done = export(server, api, "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert "event[everything-ticketed]: the schedule has draft edits that are not published" \
+        in done.stderr
+    event = next(e for e in yaml.safe_load(out.read_text())["events"]
+                 if e["slug"] == "everything-ticketed")
+    assert event["schedule"] == {"published": False, "items": []}
+    assert_round_trip(server, api, out, done.stderr)
