@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from ..client.errors import ProvisionerError
-from ..plan.normalise import schema_def
+from ..plan.normalise import declared_properties, resolve_node
 from ..spec.scalars import resolve_plain
 from ..spec.schema import PUBLISHED_SCHEMA_NAME, SCHEMA_NAME, load_schema
 
@@ -43,20 +43,12 @@ def _text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 _Dumper.add_representer(str, _text)
 
 
-def _resolve(node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        node = schema_def(node["$ref"].rsplit("/", 1)[1])
-    return node
-
-
 def ordered(value: Any, node: dict[str, Any]) -> Any:
     """`value` with each mapping's keys in the order its schema node declares them (keys it
     does not declare keep their order, after)."""
-    node = _resolve(node)
+    node = resolve_node(node)
     if isinstance(value, dict):
-        props: dict[str, Any] = dict(node.get("properties") or {})
-        for branch in node.get("oneOf", []) + node.get("anyOf", []):
-            props.update(_resolve(branch).get("properties") or {})
+        props = declared_properties(node) or {}
         keys = [k for k in props if k in value] + [k for k in value if k not in props]
         return {key: ordered(value[key], props.get(key, {})) for key in keys}
     if isinstance(value, list):

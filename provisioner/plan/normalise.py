@@ -36,19 +36,20 @@ def schema_def(name: str) -> dict[str, Any]:
     return load_schema()["$defs"][name]
 
 
-def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+def resolve_node(node: dict[str, Any]) -> dict[str, Any]:
+    """A schema node with its `$ref`s followed."""
     while "$ref" in node:
         node = load_schema()["$defs"][node["$ref"].rsplit("/", 1)[1]]
     return node
 
 
-def _properties(node: dict[str, Any]) -> dict[str, Any] | None:
+def declared_properties(node: dict[str, Any]) -> dict[str, Any] | None:
     """The properties an object node declares (merging oneOf/anyOf branches), or None for a
     free-form object whose keys are all kept."""
-    node = _resolve(node)
+    node = resolve_node(node)
     props: dict[str, Any] = dict(node.get("properties") or {})
     for branch in node.get("oneOf", []) + node.get("anyOf", []):
-        props.update(_properties(branch) or {})
+        props.update(declared_properties(branch) or {})
     return props or None
 
 
@@ -81,9 +82,9 @@ def scalar(value: Any) -> Any:
 def shape(value: Any, node: dict[str, Any], rich_keys: tuple[str, ...] = ()) -> Any:
     """`value` reduced to what `node` (a schema node) declares, with the rules above.
     Returns None when nothing is left (the value is all defaults)."""
-    node = _resolve(node)
+    node = resolve_node(node)
     if isinstance(value, dict):
-        props = _properties(node)
+        props = declared_properties(node)
         if props is not None and set(value) <= {"value", "currency", "formattedValue"} and \
                 "value" in value and "value" in props:
             value = {**value, "value": decimal_text(str(value["value"]))}
@@ -94,7 +95,7 @@ def shape(value: Any, node: dict[str, Any], rich_keys: tuple[str, ...] = ()) -> 
             sub = props.get(key, {}) if props is not None else {}
             rich_text = key in rich_keys and isinstance(item, dict)
             shaped = rich(item) if rich_text else shape(item, sub)
-            default = _resolve(sub).get("default", _NO_DEFAULT)
+            default = resolve_node(sub).get("default", _NO_DEFAULT)
             if is_empty(shaped) or shaped == default:
                 continue
             out[key] = shaped
@@ -117,10 +118,10 @@ def undeclared(value: Any, node: dict[str, Any], ignore: tuple[str, ...] = (),
     """The dotted paths of the non-empty fields of `value` that `node` (a schema node) does
     not declare, which `shape` drops: what a spec cannot express. A field named in `ignore`
     (by its name anywhere, or by its dotted path) is the site's own and not listed."""
-    node = _resolve(node)
+    node = resolve_node(node)
     found: list[str] = []
     if isinstance(value, dict):
-        props = _properties(node)
+        props = declared_properties(node)
         if props is None:
             return found  # a free-form object: every key is kept
         for key, item in value.items():

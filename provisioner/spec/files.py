@@ -13,7 +13,7 @@ from .problems import Problem
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
-def _file_problem(file: str, message: str, rule: str = "file") -> Problem:
+def file_problem(file: str, message: str, rule: str = "file") -> Problem:
     return Problem(file, 0, 0, "", message, rule=rule)
 
 
@@ -26,7 +26,7 @@ def read_text(file: str) -> tuple[str | None, Problem | None]:
     try:
         raw = read_bounded(file, MAX_FILE_BYTES, "a spec file")
     except Unreadable as refused:
-        return None, _file_problem(file, str(refused))
+        return None, file_problem(file, str(refused))
     skip = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
     try:
         return raw[skip:].decode("utf-8"), None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
 from . import templates
-from .files import MAX_FILE_BYTES, Unreadable, _file_problem, read_bounded, read_text
+from .files import MAX_FILE_BYTES, Unreadable, file_problem, read_bounded, read_text
 from .problems import MAX_PROBLEMS, Problem, Problems, TooManyProblems, sort_problems
 from .rules import check_spec
 from .schema import check_document
@@ -68,15 +68,15 @@ def collect_files(paths: Sequence[str]) -> tuple[list[str], list[Problem]]:
                 and not templates.is_template_file(child.relative_to(path))
             )
             if not found:
-                problems.append(_file_problem(given, "no .yaml or .yml files in this folder"))
+                problems.append(file_problem(given, "no .yaml or .yml files in this folder"))
             for file in found:
                 add(file)
         elif path.exists():
             add(given)
         elif path.is_symlink():
-            problems.append(_file_problem(given, "a broken symbolic link"))
+            problems.append(file_problem(given, "a broken symbolic link"))
         else:
-            problems.append(_file_problem(given, "no such file or folder"))
+            problems.append(file_problem(given, "no such file or folder"))
     return files, problems
 
 

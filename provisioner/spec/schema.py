@@ -197,7 +197,8 @@ def _mistyped(checker: Any, error: ValidationError) -> bool:
     return not any(checker.is_type(error.instance, name) for name in names)
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
+    """A value in words, for messages: `the text "5"`, `the number 5`, `a list`, ..."""
     if value is None:
         return "nothing (an empty value)"
     if isinstance(value, bool):
@@ -269,7 +270,7 @@ def _translate(doc: Document, error: ValidationError) -> Iterable[Problem]:
         return [at(f"`{name}` is required", (*path, name)) for name in missing]
     if kind == "type":
         expected = _types(error.validator_value)
-        message = f"expected {expected}, found {_describe(value)}"
+        message = f"expected {expected}, found {describe(value)}"
         source = doc.scalars.get(path)
         wants_text = "string" in (error.validator_value if isinstance(error.validator_value, list)
                                   else [error.validator_value])
@@ -280,12 +281,12 @@ def _translate(doc: Document, error: ValidationError) -> Iterable[Problem]:
         options = [str(option) for option in error.validator_value]
         guess = _closest(str(value), options) if isinstance(value, str) else None
         tail = f"; did you mean {guess}?" if guess else ""
-        return [at(f"{_describe(value)} is not one of {', '.join(options)}{tail}")]
+        return [at(f"{describe(value)} is not one of {', '.join(options)}{tail}")]
     if kind == "const":
-        return [at(f"must be {json.dumps(error.validator_value)}, found {_describe(value)}")]
+        return [at(f"must be {json.dumps(error.validator_value)}, found {describe(value)}")]
     if kind == "pattern":
         expected = schema.get("x-expected", f"text matching {error.validator_value}")
-        return [at(f"{_describe(value)} is not valid: expected {expected}")]
+        return [at(f"{describe(value)} is not valid: expected {expected}")]
     if kind in ("minLength", "maxLength"):
         limit = error.validator_value
         length = len(value) if isinstance(value, str) else 0
@@ -307,7 +308,7 @@ def _translate(doc: Document, error: ValidationError) -> Iterable[Problem]:
     if kind == "uniqueItems" and isinstance(value, list):
         repeat = first_repeat(value)
         if repeat is not None:
-            return [at(f"{_describe(value[repeat])} appears more than once", (*path, repeat))]
+            return [at(f"{describe(value[repeat])} appears more than once", (*path, repeat))]
     if kind in ("minProperties", "maxProperties") and isinstance(value, dict):
         options = list(schema.get("properties", {}))
         if schema.get("minProperties") == schema.get("maxProperties") == 1:

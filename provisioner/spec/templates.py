@@ -36,6 +36,7 @@ from typing import Any
 from . import times
 from .files import read_text
 from .problems import WARNING, Path, Problem
+from .schema import describe
 from .source import Document, parse_document
 
 VAR_TYPES = ("string", "integer", "number", "boolean", "date", "datetime", "list", "object")
@@ -125,7 +126,7 @@ def _check_type(kind: str, value: Any) -> Any:
         "object": isinstance(value, dict),
     }[kind]
     if not ok:
-        raise _Refused(f"expected {_article(kind)}, found {_describe(value)}")
+        raise _Refused(f"expected {_article(kind)}, found {describe(value)}")
     return value
 
 
@@ -151,17 +152,6 @@ def _article(kind: str) -> str:
     return {"integer": "an integer", "object": "an object", "list": "a list",
             "date": "a date (2027-06-15)", "datetime": "a date and time (2027-06-15T09:00)",
             "boolean": "true or false", "number": "a number", "string": "text"}[kind]
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"`{str(value).lower()}`"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) \
-        else "nothing"
 
 
 def parse_text(kind: str, text: str) -> Any:
@@ -390,7 +380,7 @@ class _Expander:
                 return []
         if not isinstance(raw, list):
             self.found.append(where[0].problem(where[1], "`for_each` takes a list (of "
-                                               f"mappings, usually), found {_describe(raw)}",
+                                               f"mappings, usually), found {describe(raw)}",
                                                rule="template.for_each"))
             return []
         return self.with_vars(raw, *where)
@@ -514,7 +504,7 @@ class _Expander:
                 return match.group(0)[1:]
             value = self.evaluate(match.group(2).strip(), each, in_series)
             if isinstance(value, list | dict):
-                raise _Refused(f"`{match.group(2).strip()}` is {_describe(value)}, which "
+                raise _Refused(f"`{match.group(2).strip()}` is {describe(value)}, which "
                                "cannot be part of a text; make it the whole value")
             return _as_text(value)
 
@@ -558,7 +548,7 @@ class _Expander:
                                    "the end")
                 value, shown = value[position], f"{shown}[{position}]"
             else:
-                raise _Refused(f"`{shown}` is {_describe(value)}; it has no "
+                raise _Refused(f"`{shown}` is {describe(value)}; it has no "
                                f"`{key if key is not None else index}`")
         return copy.deepcopy(value)
 

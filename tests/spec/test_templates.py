@@ -355,7 +355,7 @@ events:
     assert formatted(result) == [
         "--var n: variable `n`: expected an integer, found '3.5'",
         "--var when: variable `when`: expected a date (2027-06-15), found the text "
-        "'2027-02-30'",
+        '"2027-02-30"',
         f"{use}: x-probe[1]: variable `when` has no value: give it with "
         "--var when=…, a --var-file, PROVISIONER_VAR_when, or a default",
     ]
@@ -384,7 +384,7 @@ events:
     values = write(tmp_path / "values.yaml", "# values\nn: \"5\"\nother: 1\n")
     result = loaded(spec, files=(values,))
     assert formatted(result) == [
-        f"{values}:2:4: variable `n`: expected an integer, found the text '5'",
+        f"{values}:2:4: variable `n`: expected an integer, found the text \"5\"",
         f"{values}:3:1: no variable `other` is declared; declare it under `vars:`",
     ]
 
@@ -413,9 +413,9 @@ events:
     use_n, use_l = where(spec, '"${{ vars.n'), where(spec, '"${{ vars.l')
     assert formatted(loaded(spec)) == [
         f"{where(spec, 'abc')}: vars.n.default: the default of `n`: expected an integer, "
-        "found the text 'abc'",
+        'found the text "abc"',
         f"{where(spec, 'solo')}: vars.l.default: the default of `l`: expected a list, found "
-        "the text 'solo'",
+        'the text "solo"',
         f"{use_n}: x-probe[0]: variable `n` has no value: give it with --var "
         "n=…, a --var-file, PROVISIONER_VAR_n, or a default",
         f"{use_l}: x-probe[1]: variable `l` has no value: give it with --var "
@@ -472,7 +472,7 @@ def test_an_unused_variable_is_only_a_warning(tmp_path: Path) -> None:
     ("${{ vars }}", "`vars` needs a variable name: `${{ vars.NAME }}`"),
     ("${{ vars.venue.citi }}", "`vars.venue` has no `citi`; did you mean `city`? (it has: "
      "name, city)"),
-    ("${{ vars.venue.name.first }}", "`vars.venue.name` is the text 'Hall'; it has no `first`"),
+    ("${{ vars.venue.name.first }}", '`vars.venue.name` is the text "Hall"; it has no `first`'),
     ("${{ vars.rooms[2] }}", "`vars.rooms` has 2 items; [2] is past the end"),
     ("${{ vars.rooms.5 }}", "`vars.rooms` has 2 items; [5] is past the end"),
     ("${{ vars.venue[0] }}", "`vars.venue` is a mapping; it has no `0`"),
@@ -641,7 +641,7 @@ events:
     ("{a: 1}", "a mapping"),
     ("${{ vars.n }}", "the number 3"),
     ("${{ vars.venue }}", "a mapping"),
-    ("solo", "the text 'solo'"),
+    ("solo", 'the text "solo"'),
 ])
 def test_a_for_each_that_is_not_a_list(tmp_path: Path, for_each: str, found: str) -> None:
     spec = write(tmp_path / "spec.yaml", f"""\
