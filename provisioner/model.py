@@ -206,7 +206,9 @@ class Plan:
     `fingerprints` maps the address of every live object the plan touches to its version, so
     apply can refuse a plan made against a site that has since moved. `problems` are changes
     the API cannot make (an event's registration type, say); a plan with problems cannot be
-    applied.
+    applied. `time_zones` maps the slug of each event the plan acts on to its IANA time zone
+    id, so the views can show its times as the organiser reads them; only for display (the
+    actions always carry UTC instants), and empty for a plan file written before it existed.
     """
 
     target: str
@@ -214,6 +216,7 @@ class Plan:
     fingerprints: dict[str, str] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    time_zones: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_changes(self) -> bool:

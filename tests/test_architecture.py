@@ -15,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "provisioner"
 
 # Each layer may import the layers below it (a lower number), never one above.
 LAYERS = {"model": 0, "spec": 0, "client": 1, "kinds": 2, "plan": 3, "apply": 4, "export": 4,
+          "workspace": 4,
           "cli": 5}
 # Who may import the emulator: the sandbox runs it in process; `emulator serve` serves it.
 EMULATOR_DOORS = ("provisioner.client.sandbox", "provisioner.cli.commands")

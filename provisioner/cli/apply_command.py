@@ -12,7 +12,6 @@ a conflict or was skipped.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -21,13 +20,14 @@ import click
 from ..apply.report import DEFAULT_PARALLELISM
 from ..client.errors import ProvisionerError
 from .common import (
+    Selection,
     color_text,
     configure_logging,
+    env_options,
     fail,
     load_desired,
-    resolved_target,
+    select,
     template_options,
-    var_inputs,
 )
 
 DEFAULT_RATE_LIMIT = 200  # calls a minute: what Wix allows a site
@@ -70,22 +70,25 @@ _OPTIONS = [
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, metavar="SPEC...|PLANFILE")
+@click.argument("paths", nargs=-1, metavar="[SPEC]...|PLANFILE")
 @_run_options
 @template_options
+@env_options(all_envs=True)
 def apply(paths: tuple[str, ...], target_name: str | None, **options: Any) -> None:
     """Make the site match the spec: plan, show, ask, apply, check.
 
     Given one saved plan file (from `plan --out`), apply exactly that plan after checking
-    that nothing it touches has changed on the site since.
+    that nothing it touches has changed on the site since; `{env}` in its name is the
+    environment's. Without SPEC, the workspace's specs (provisioner.toml).
     """
     run(paths, target_name, options, destroy=False)
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, metavar="SPEC...")
+@click.argument("paths", nargs=-1, metavar="[SPEC]...")
 @_run_options
 @template_options
+@env_options(all_envs=True)
 def destroy(paths: tuple[str, ...], target_name: str | None, **options: Any) -> None:
     """Delete from the site every event and category the spec names: plan, show, ask,
     apply, check.
@@ -94,14 +97,6 @@ def destroy(paths: tuple[str, ...], target_name: str | None, **options: Any) -> 
     tickets have sold needs --allow-delete-sold. Categories marked `existing: true` stay.
     Nothing the spec does not name is touched.
     """
-    from .apply_session import saved_plan
-
-    try:
-        if saved_plan(paths) is not None:
-            fail("destroy takes spec files, not a saved plan: apply a saved plan with "
-                 "`provisioner apply PLANFILE`")
-    except ProvisionerError as error:
-        fail(str(error))
     run(paths, target_name, options, destroy=True)
 
 
@@ -109,29 +104,41 @@ def run(paths: tuple[str, ...], target_name: str | None, options: dict[str, Any]
         destroy: bool) -> None:
     """One apply (or destroy) run, from the parsed options to the exit code."""
     # the heavy stages load only when apply runs, so other commands start fast
-    from .apply_session import AlreadyApplied, Session, empty_report, saved_plan
+    from .apply_session import AlreadyApplied, Session, empty_report, report_text, saved_plan
     from .progress import problems, report_json, summary
 
+    env_name = options.pop("env_name")
+    selection = select(env_name, target_name)
+    if options.pop("all_envs"):
+        _everywhere(selection, env_name, target_name, options)
     configure_logging(options["debug"])
-    target = resolved_target(target_name)
+    paths = selection.expand(paths)
     try:
         saved = saved_plan(paths)
     except ProvisionerError as error:
         fail(str(error))
+    if saved is not None and destroy:
+        fail("destroy takes spec files, not a saved plan: apply a saved plan with "
+             "`provisioner apply PLANFILE`")
+    if saved is None:
+        paths = selection.spec_paths(paths)
+    target = selection.target(target_name)
+    options["environment"] = selection.env_name
     session = Session(target, options)
-    click.echo(target.describe(), err=session.machine)
+    where = f"Environment: {selection.env_name} · " if selection.env_name else ""
+    click.echo(where + target.describe(), err=session.machine)
     desired = None
     options["sources"] = paths
 
     def stop(message: str) -> None:
         """Fail with `message`; with --json, stdout still gets a report saying nothing ran."""
         if session.machine:
-            click.echo(json.dumps(empty_report(target, ok=False, error=message), indent=2))
+            click.echo(report_text(empty_report(target, ok=False, error=message), options))
         fail(message)
 
     if saved is None:
         try:
-            variables = var_inputs(options["var_assignments"], options["var_files"])
+            variables = selection.variables(options["var_assignments"], options["var_files"])
             desired, options["sources"] = load_desired(paths, destroy=destroy,
                                                        variables=variables)
         except ProvisionerError as error:
@@ -147,12 +154,12 @@ def run(paths: tuple[str, ...], target_name: str | None, options: dict[str, Any]
         stop("interrupted; what finished is on the site: run apply again to finish")
     if report is None:
         if session.machine:
-            click.echo(json.dumps(empty_report(target, ok=True), indent=2))
+            click.echo(report_text(empty_report(target, ok=True), options))
         return
     if session.machine:
-        click.echo(json.dumps(report_json(report, verified), indent=2))
+        click.echo(report_text(report_json(report, verified), options))
     session.say()
-    for line in problems(report):
+    for line in problems(report, session.zones):
         session.say(color_text(line, fg="red"))
     session.say(color_text(summary(report), fg="green" if report.ok else "red", bold=True))
     if verified:
@@ -162,3 +169,18 @@ def run(paths: tuple[str, ...], target_name: str | None, options: dict[str, Any]
             "Make a new plan (provisioner plan SPEC --out FILE) and apply it"
         session.say(f"{again} to finish; it picks up where this one stopped.")
         raise SystemExit(1)
+
+
+def _everywhere(selection: Selection, env_name: str | None, target_name: str | None,
+                options: dict[str, Any]) -> None:
+    """--all-envs: every environment at once, which cannot each ask a question."""
+    from .environments import run_for_all
+
+    if not options["auto_approve"]:
+        raise click.UsageError(
+            "--all-envs applies to every environment at once and cannot ask each one's "
+            "question: review with `provisioner plan --all-envs --out 'plans/{env}.json'`, "
+            "then apply exactly those plans with `provisioner apply --all-envs "
+            "'plans/{env}.json' --auto-approve`; or add --auto-approve")
+    run_for_all(selection, env_name, "json" if options["as_json"] else "human", {},
+                target_name)

@@ -28,7 +28,7 @@ from ..plan.build import build_plan
 from ..plan.live import live_state
 from ..plan.planfile import load_plan
 from . import render
-from .common import color_text, plural
+from .common import color_text, plural, use_color
 from .progress import LiveProgress, PlainProgress
 
 
@@ -63,12 +63,13 @@ class Session:
         self.options = options
         self.machine = bool(options["as_json"])
         self.out = sys.stderr if self.machine else sys.stdout
+        self.zones: dict[str, str] = {}  # the applied plan's events' zones, for progress lines
 
     def say(self, text: str = "") -> None:
         click.echo(text, file=self.out)
 
     def show(self, plan: Plan) -> None:
-        color = not os.environ.get("NO_COLOR") and self.out.isatty()
+        color = use_color(self.out)
         self.say(render.human(plan, color=color))
 
     def confirm(self, plan: Plan) -> bool:
@@ -160,8 +161,8 @@ class Session:
         """Report a run whose saved plan the site already shows whole: say so (with --json,
         a report of every action `already applied`); nothing was changed."""
         if self.machine:
-            click.echo(json.dumps(empty_report(self.target, ok=True, already=plan.actions),
-                                  indent=2))
+            click.echo(report_text(empty_report(self.target, ok=True, already=plan.actions),
+                                   self.options))
         self.say(f"This plan has already been applied to "
                  f"{self.target.describe().removeprefix('Target: ')}: the site already shows "
                  f"every change it makes ({plural(len(plan.actions), 'action')}). Nothing was "
@@ -169,8 +170,9 @@ class Session:
 
     async def execute(self, client: WixClient, plan: Plan, live: State) -> Report:
         live_view = self.out.isatty() and not os.environ.get("CI")
-        shown = LiveProgress(self.out, len(plan.actions)) if live_view \
-            else PlainProgress(self.out)
+        self.zones = plan.time_zones
+        shown = LiveProgress(self.out, len(plan.actions), self.zones) if live_view \
+            else PlainProgress(self.out, self.zones)
         self.say()
         with shown:
             return await execute(client, plan, live, parallelism=self.options["parallelism"],
@@ -183,6 +185,13 @@ def _guard(plan: Plan, allowed: set[str], live: State) -> None:
     if refusals:
         raise ProvisionerError("apply refused, nothing was changed:\n  " +
                                "\n  ".join(refusals))
+
+
+def report_text(report: dict[str, Any], options: dict[str, Any]) -> str:
+    """The --json report as printed: with the environment's name when --env chose one."""
+    if options.get("environment"):
+        report = {"environment": options["environment"], **report}
+    return json.dumps(report, indent=2)
 
 
 def empty_report(target: Target, ok: bool, error: str = "",

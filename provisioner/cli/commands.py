@@ -13,17 +13,20 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import __version__
+from ..client.errors import ProvisionerError
 from .apply_command import apply, destroy
 from .common import (
     color_text,
     configure_logging,
+    env_options,
     fail,
     load_desired,
     plural,
-    resolved_target,
+    select,
     template_options,
-    var_inputs,
+    use_color,
 )
+from .environments import ARGV, run_for_all
 from .export_command import export
 from .render_command import render
 from .sandbox_command import sandbox
@@ -32,10 +35,70 @@ if TYPE_CHECKING:
     from ..spec.loader import LoadResult
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+ENV_PREFIX = "PROVISIONER_"
+# options never read from the environment: a variable must not turn every run into --version
+NOT_FROM_ENVIRONMENT = ("--version", "--help")
+
+
+class ProvisionerGroup(click.Group):
+    """The command group, keeping the command line as given (for `--all-envs`, which runs
+    it again per environment) and keeping bad usage apart from "changes": under
+    `--detailed-exitcode` exit 2 means the plan has changes, so a usage error exits 1."""
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        argv = list(args)
+        try:
+            context = super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as error:
+            _usage_exit_code(error, argv)
+            raise
+        context.meta[ARGV] = argv
+        return context
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as error:
+            _usage_exit_code(error, ctx.meta.get(ARGV, []))
+            raise
+
+
+def _usage_exit_code(error: click.UsageError, argv: list[str]) -> None:
+    try:  # the variable is read as click reads it for the flag: 1, true, yes, on, y, t
+        from_environment = click.BOOL.convert(
+            os.environ.get(f"{ENV_PREFIX}DETAILED_EXITCODE") or "0", None, None)
+    except click.BadParameter:
+        from_environment = False
+    detailed = "--detailed-exitcode" in argv or from_environment
+    if detailed:
+        error.exit_code = 1  # type: ignore[misc]  # this error, not the class
+
+
+def _no_color(context: click.Context, parameter: click.Parameter, value: bool) -> None:
+    if value:
+        context.color = False
+        # the convention every library here (rich's live progress) and every child process
+        # of --all-envs honours
+        os.environ["NO_COLOR"] = "1"
+
+
+NO_COLOR_HELP = "No colors (also NO_COLOR=1; FORCE_COLOR=1 forces them where no terminal is)."
+
+
+@click.group(cls=ProvisionerGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="Every option can also be set as PROVISIONER_<OPTION> (PROVISIONER_ENV, "
+                    "PROVISIONER_TARGET, PROVISIONER_AUTO_APPROVE=1, ...); a flag on the "
+                    "command line wins. Shell completion: docs/cli.md#shell-completion.")
 @click.version_option(__version__, prog_name="provisioner")
-def main() -> None:
+@click.option("--no-color", is_flag=True, help=NO_COLOR_HELP)
+@click.pass_context
+def main(context: click.Context, no_color: bool) -> None:
     """Event-as-code for Wix Events."""
+    if no_color or os.environ.get("NO_COLOR"):
+        _no_color(context, None, True)  # type: ignore[arg-type]
+    elif os.environ.get("FORCE_COLOR"):
+        context.color = True
 
 
 main.add_command(apply)
@@ -43,6 +106,21 @@ main.add_command(destroy)
 main.add_command(export)
 main.add_command(sandbox)
 main.add_command(render)
+
+
+def _options_everywhere(command: click.Command) -> None:
+    """Give every command `--no-color`, and every option its PROVISIONER_<OPTION> variable."""
+    if command is not main and not any(p.name == "no_color" for p in command.params):
+        command.params.append(click.Option(["--no-color"], is_flag=True, expose_value=False,
+                                           callback=_no_color, help=NO_COLOR_HELP))
+    for parameter in command.params:
+        if isinstance(parameter, click.Option) and parameter.envvar is None:
+            flag = max(parameter.opts, key=len)
+            if flag not in NOT_FROM_ENVIRONMENT:
+                parameter.envvar = ENV_PREFIX + flag.lstrip("-").upper().replace("-", "_")
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _options_everywhere(sub)
 
 
 def validate_summary(result: LoadResult) -> dict[str, Any]:
@@ -64,24 +142,32 @@ def validate_summary(result: LoadResult) -> dict[str, Any]:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the outcome as JSON: {valid, errors, warnings, counts, problems, "
                    "truncated, warnings_not_listed}.")
 @template_options
+@env_options(all_envs=True)
 def validate(paths: tuple[str, ...], as_json: bool, var_assignments: tuple[str, ...],
-             var_files: tuple[str, ...]) -> None:
+             var_files: tuple[str, ...], env_name: str | None, all_envs: bool) -> None:
     """Check spec files or folders without touching any site.
 
     Every problem is reported at once as `file:line:column: field.path: message`. Exits 0 when
-    the spec is valid (warnings are printed), 1 when it is not.
+    the spec is valid (warnings are printed), 1 when it is not. Without PATH, the workspace's
+    specs (provisioner.toml); `-` reads a spec from standard input.
     """
     from .. import kinds
     from ..spec.loader import load
 
-    result = load(paths, var_inputs(var_assignments, var_files))
+    selection = select(env_name)
+    if all_envs:
+        run_for_all(selection, env_name, "json" if as_json else "human", {1: "invalid"})
+    result = load(selection.spec_paths(paths), selection.variables(var_assignments, var_files))
     if as_json:
-        click.echo(json.dumps(validate_summary(result), indent=2))
+        summary = validate_summary(result)
+        if selection.env_name:
+            summary["environment"] = selection.env_name
+        click.echo(json.dumps(summary, indent=2))
         raise SystemExit(0 if result.ok else 1)
     counts = kinds.spec_counts([document.data for document in result.documents])
     for problem in result.problems:
@@ -109,11 +195,8 @@ def validate(paths: tuple[str, ...], as_json: bool, var_assignments: tuple[str, 
 
 
 
-
-
-
 @main.command()
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option("--target", "target_name", metavar="TARGET",
               help="`local` (the embedded sandbox; the default without WIX_API_KEY), `wix`, or "
                    "the URL of an emulator or API. Credentials come from WIX_API_KEY and "
@@ -123,19 +206,24 @@ def validate(paths: tuple[str, ...], as_json: bool, var_assignments: tuple[str, 
 @click.option("--markdown", "as_markdown", is_flag=True,
               help="Print the plan as markdown for a pull-request comment.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also save the plan, with fingerprints of what it touches, for `apply`.")
+              help="Also save the plan, with fingerprints of what it touches, for `apply`. "
+                   "`{env}` in it is the environment's name (plans/{env}.json).")
+@click.option("--markdown-budget", type=click.IntRange(2_000, 60_000), default=60_000,
+              hidden=True, help="Bytes the markdown may take (--all-envs shares one comment).")
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 with no changes, 2 with changes, 1 on error.")
 @click.option("--debug", is_flag=True,
               help="Trace every API call on stderr (the API key is never shown).")
 @template_options
+@env_options(all_envs=True)
 def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_markdown: bool,
          out_file: Path | None, detailed_exitcode: bool, debug: bool,
-         var_assignments: tuple[str, ...], var_files: tuple[str, ...]) -> None:
+         var_assignments: tuple[str, ...], var_files: tuple[str, ...], env_name: str | None,
+         all_envs: bool, markdown_budget: int) -> None:
     """Show what `apply` would change to make the site match the spec. Reads only.
 
     The first line names the target (on stderr with --json or --markdown, so the output
-    stays machine-readable).
+    stays machine-readable). Without PATH, the workspace's specs (provisioner.toml).
     """
     import asyncio
 
@@ -149,12 +237,21 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
 
     if as_json and as_markdown:
         raise click.UsageError("choose one of --json and --markdown")
+    selection = select(env_name, target_name)
+    out_file = _per_environment(out_file, selection.env_name, all_envs, "--out")
+    if all_envs:
+        run_for_all(selection, env_name, "json" if as_json else
+                    "markdown" if as_markdown else "human",
+                    {2: "changes", 0: "no changes"} if detailed_exitcode else {}, target_name)
     configure_logging(debug)
     machine = as_json or as_markdown
-    target = resolved_target(target_name)
-    click.echo(target.describe(), err=machine)
+    paths = selection.spec_paths(paths)
+    target = selection.target(target_name)
+    where = f"Environment: {selection.env_name} · " if selection.env_name else ""
+    click.echo(where + target.describe(), err=machine)
     try:
-        desired, files = load_desired(paths, variables=var_inputs(var_assignments, var_files))
+        desired, files = load_desired(
+            paths, variables=selection.variables(var_assignments, var_files))
     except ProvisionerError as error:
         fail(str(error))
 
@@ -168,15 +265,26 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
         fail(str(error))
     made = build_plan(desired, live, target.describe(full=True), files)
     if as_json:
-        click.echo(render.json_text(made))
+        if selection.env_name:
+            click.echo(json.dumps({"environment": selection.env_name,
+                                   **json.loads(render.json_text(made))},
+                                  indent=2, ensure_ascii=False))
+        else:
+            click.echo(render.json_text(made))
     elif as_markdown:
-        click.echo(render_markdown.markdown(made))
+        text = render_markdown.markdown(made, markdown_budget)
+        if selection.env_name:
+            text = f"Environment: `{selection.env_name}`\n\n{text}"
+        click.echo(text)
     else:
-        click.echo(render.human(made, color=not os.environ.get("NO_COLOR")
-                                and sys.stdout.isatty()))
+        click.echo(render.human(made, color=use_color(sys.stdout)))
     if out_file is not None:
         try:
+            # `--out plans/{env}.json` in a fresh checkout: the folder is made as needed
+            out_file.parent.mkdir(parents=True, exist_ok=True)
             save_plan(made, out_file)
+        except OSError as error:
+            fail(f"cannot write the plan to {out_file}: {error.strerror or error}")
         except ProvisionerError as error:
             fail(str(error))
         click.echo(f"Saved the plan to {out_file}.", err=machine)
@@ -184,6 +292,27 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
         raise SystemExit(1)
     if detailed_exitcode and made.has_changes:
         raise SystemExit(2)
+
+
+def _per_environment(path: Path | None, env_name: str | None, all_envs: bool,
+                     option: str) -> Path | None:
+    """`path` with `{env}` replaced by the environment's name. Under --all-envs a path
+    without `{env}` would be written by every environment in turn: bad usage."""
+    if path is None:
+        return None
+    text = str(path)
+    if "{env}" not in text:
+        if all_envs:
+            raise click.UsageError(f"{option} {text}: with --all-envs every environment "
+                                   f"saves its own plan: put {{env}} in the name, such as "
+                                   f"plans/{{env}}.json")
+        return path
+    if env_name is None:
+        if all_envs:
+            return path  # each environment's run fills it in
+        raise click.UsageError(f"{option} {text}: {{env}} stands for the environment's "
+                               "name; choose one with --env NAME (or --all-envs)")
+    return Path(text.replace("{env}", env_name))
 
 
 @main.group()
@@ -271,3 +400,31 @@ def serve(host: str, port: int, db: Path | None, api_key: str | None, site_id: s
     run(sock, app, store, log_level)
     click.echo("Emulator stopped.")
 
+
+
+@main.command()
+@click.option("--strict", is_flag=True,
+              help="The schema of a spec once its templates are expanded (what `render` "
+                   "writes), instead of the one editors read.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the schema to this file (default: stdout).")
+def schema(strict: bool, out_file: Path | None) -> None:
+    """Print the JSON Schema of a spec, for editors (the YAML language server, VS Code,
+    JetBrains): save it and point a spec's `# yaml-language-server: $schema=` line at it.
+    """
+    from ..export.write import write_text
+    from ..spec.schema import PUBLISHED_SCHEMA_NAME, SCHEMA_NAME, schema_text
+
+    text = schema_text(SCHEMA_NAME if strict else PUBLISHED_SCHEMA_NAME)
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        write_text(out_file, text)
+    except (OSError, ProvisionerError) as error:
+        fail(f"cannot write {out_file}: {getattr(error, 'strerror', None) or error}")
+    click.echo(f"Wrote the {'strict ' if strict else ''}spec schema to {out_file}.", err=True)
+
+
+_options_everywhere(main)

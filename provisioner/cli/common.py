@@ -1,10 +1,14 @@
-"""Helpers every command shares: styled messages, plurals, failing with exit 1, logging, and
-loading a spec into the desired state."""
+"""Helpers every command shares: styled messages, plurals, failing with exit 1, logging,
+the workspace and environment a command runs in (`--env`), and loading a spec into the
+desired state."""
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, NoReturn
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -16,11 +20,36 @@ if TYPE_CHECKING:
     from ..client.target import Target
     from ..model import State
     from ..spec.templates import VarInputs
+    from ..workspace import Environment, Workspace
+
+
+def use_color(stream: IO[str] | None = None) -> bool:
+    """Whether output to `stream` (stdout) is styled: never with --no-color or NO_COLOR,
+    always with FORCE_COLOR (a pipeline's log that shows colors), else on a terminal."""
+    context = click.get_current_context(silent=True)
+    if context is not None and context.color is not None:
+        return context.color  # decided once by the command group (--no-color, FORCE_COLOR)
+    return color_wanted(stream or sys.stdout)
+
+
+def color_wanted(stream: IO[str], no_color: bool = False) -> bool:
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def color_text(text: str, **style: object) -> str:
-    """Style `text` unless NO_COLOR is set (click drops the styling when not on a terminal)."""
-    return text if os.environ.get("NO_COLOR") else click.style(text, **style)  # type: ignore[arg-type]
+    """Style `text` unless colors are off (click drops the styling when not on a terminal,
+    unless FORCE_COLOR asked for it)."""
+    if os.environ.get("NO_COLOR"):
+        return text
+    context = click.get_current_context(silent=True)
+    if context is not None and context.color is False:
+        return text
+    return click.style(text, **style)  # type: ignore[arg-type]
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:
@@ -36,17 +65,162 @@ def fail(message: str) -> NoReturn:
     raise SystemExit(1)
 
 
-def resolved_target(target_name: str | None) -> Target:
-    """The target `--target` and the environment name. A malformed `--target` is bad usage
-    (exit 2); anything else wrong, such as missing or unusable credentials, exits 1."""
-    from ..client.target import TargetUsageError, resolve_target
+@dataclass(frozen=True)
+class Selection:
+    """The workspace (`provisioner.toml`) a command runs in, if any, and the environment
+    `--env` chose from it, if any."""
+
+    workspace: Workspace | None = None
+    environment: Environment | None = None
+
+    @property
+    def env_name(self) -> str | None:
+        return self.environment.name if self.environment else None
+
+    def expand(self, paths: Sequence[str]) -> tuple[str, ...]:
+        """`paths` with `{env}` replaced by the environment's name (`plans/{env}.json`,
+        `events/{env}/`): the same for every command, so what plan read, apply reads."""
+        if not any("{env}" in path for path in paths):
+            return tuple(paths)
+        if self.env_name is None:
+            raise click.UsageError("{env} in a path stands for the environment's name; "
+                                   "choose one with --env NAME (or --all-envs)")
+        return tuple(path.replace("{env}", self.env_name) for path in paths)
+
+    def spec_paths(self, given: Sequence[str]) -> tuple[str, ...]:
+        """The spec paths given (`{env}` expanded), or the workspace's `specs` when none
+        are."""
+        if given:
+            return self.expand(given)
+        if self.workspace is not None and self.workspace.specs:
+            return self.workspace.spec_paths()
+        where = (f"{self.workspace.file} lists no `specs` under [workspace]"
+                 if self.workspace else "there is no provisioner.toml here or above")
+        raise click.UsageError(f"no spec given: name spec files or folders (or `-` for "
+                               f"standard input); {where}")
+
+    def sandbox_path(self) -> str:
+        from ..client.target import SANDBOX_PATH
+
+        return self.workspace.sandbox_path() if self.workspace else SANDBOX_PATH
+
+    def target(self, target_name: str | None) -> Target:
+        """Where calls go: the environment's site, else `--target` and WIX_* as always. A
+        malformed `--target` is bad usage (exit 2); anything else wrong, such as missing or
+        unusable credentials, exits 1."""
+        from ..client.target import TargetUsageError, resolve_target
+        from ..workspace import environment_target
+
+        try:
+            if self.workspace is not None and self.environment is not None:
+                return environment_target(self.workspace, self.environment, os.environ)
+            return resolve_target(target_name, os.environ, self.sandbox_path())
+        except TargetUsageError as error:
+            raise click.UsageError(str(error)) from None
+        except ProvisionerError as error:
+            fail(str(error))
+
+    def variables(self, assignments: Sequence[str] = (),
+                  files: Sequence[str] = ()) -> VarInputs:
+        """Template variable values: the environment's own (its `var_files`, then `vars`),
+        then PROVISIONER_VAR_<name>, `--var-file` and `--var`, later ones winning."""
+        from ..spec.templates import VarInputs
+
+        if self.workspace is None or self.environment is None:
+            return var_inputs(assignments, files)
+        environment = self.environment
+        for file in environment.var_files:
+            if not (self.workspace.root / file).is_file():
+                fail(f"{self.workspace.file}:{environment.line}: [environments."
+                     f"{environment.name}] var_files: {self.workspace.path(file)} is not a "
+                     "file; create it or correct the path (relative to provisioner.toml)")
+        return VarInputs(
+            tuple(assignments), tuple(files), dict(os.environ),
+            preset_files=tuple(self.workspace.path(f) for f in environment.var_files),
+            preset={k: _toml_value(v) for k, v in environment.variables.items()},
+            preset_source=f"{self.workspace.path(self.workspace.file.name)} "
+                          f"[environments.{environment.name}] vars")
+
+
+def select(env_name: str | None, target_name: str | None = None) -> Selection:
+    """The workspace of the current directory and the environment `--env` names in it. The
+    file is read only here, so a command without --env still fails on a broken workspace
+    file: a silent fall-back to other settings would hide the mistake."""
+    from ..workspace import WorkspaceError, current_workspace
 
     try:
-        return resolve_target(target_name, os.environ)
-    except TargetUsageError as error:
-        raise click.UsageError(str(error)) from None
-    except ProvisionerError as error:
+        workspace = current_workspace()
+    except WorkspaceError as error:
         fail(str(error))
+    if not env_name:
+        return Selection(workspace)
+    env_flag = given_as("env_name", "--env")
+    if workspace is None:
+        raise click.UsageError(f"{env_flag} {env_name}: there is no provisioner.toml in this "
+                               "folder or above it to name environments")
+    if target_name:
+        raise click.UsageError(f"{env_flag} {env_name} and {given_as('target_name', '--target')} "
+                               "both say where calls go; choose one")
+    try:
+        return Selection(workspace, workspace.environment(env_name))
+    except WorkspaceError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def given_as(parameter: str, flag: str) -> str:
+    """How the user gave an option, for a message: `--env`, or `--env (PROVISIONER_ENV)`
+    when it came from the environment, where they may not think to look."""
+    from click.core import ParameterSource
+
+    context = click.get_current_context(silent=True)
+    if context is None or context.get_parameter_source(parameter) != ParameterSource.ENVIRONMENT:
+        return flag
+    option = next((p for p in context.command.params if p.name == parameter), None)
+    variable = option.envvar if isinstance(option, click.Option) else None
+    return f"{flag} (set by {variable})" if isinstance(variable, str) else flag
+
+
+def _toml_value(value: Any) -> Any:
+    """A TOML value as YAML would give it to the template engine: dates and times as text."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_toml_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _toml_value(item) for key, item in value.items()}
+    return value
+
+
+def environment_names(context: click.Context, parameter: click.Parameter,
+                      incomplete: str) -> list[Any]:
+    """Shell completion for --env: the environments of the workspace here."""
+    from click.shell_completion import CompletionItem
+
+    from ..workspace import WorkspaceError, current_workspace
+
+    try:
+        workspace = current_workspace()
+    except WorkspaceError:
+        return []
+    names = sorted(workspace.environments) if workspace else []
+    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+
+
+def env_options(all_envs: bool) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """`--env NAME` (and, for commands that can run everywhere at once, `--all-envs`)."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        if all_envs:
+            command = click.option(
+                "--all-envs", is_flag=True,
+                help="Run for every environment of provisioner.toml at once, each against "
+                     "its own site; one section each, and the worst exit code.")(command)
+        return click.option(
+            "--env", "env_name", metavar="NAME", shell_complete=environment_names,
+            help="The environment of provisioner.toml to use: its site, key variable and "
+                 "template variables.")(command)
+
+    return decorate
 
 
 def configure_logging(debug: bool) -> None:

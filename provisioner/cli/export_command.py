@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from ..client.errors import ProvisionerError
-from .common import color_text, configure_logging, fail, plural, resolved_target
+from .common import color_text, configure_logging, env_options, fail, plural, select
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -40,8 +40,9 @@ SPEC_SUFFIXES = (".yaml", ".yml")
                    "their names become.")
 @click.option("--debug", is_flag=True,
               help="Trace every API call on stderr (the API key is never shown).")
+@env_options(all_envs=False)
 def export(target_name: str | None, slugs: tuple[str, ...], category_names: tuple[str, ...],
-           out_path: Path | None, pin_ids: bool, debug: bool) -> None:
+           out_path: Path | None, pin_ids: bool, debug: bool, env_name: str | None) -> None:
     """Write the site's events and categories as a spec. Reads only.
 
     Times are local in each event's zone, prices decimal strings, and fields equal to the
@@ -55,8 +56,10 @@ def export(target_name: str | None, slugs: tuple[str, ...], category_names: tupl
     from ..export.write import folder_files, to_yaml, write_files, write_text
 
     configure_logging(debug)
-    target = resolved_target(target_name)
-    click.echo(target.describe(), err=True)
+    selection = select(env_name, target_name)
+    target = selection.target(target_name)
+    where = f"Environment: {selection.env_name} · " if selection.env_name else ""
+    click.echo(where + target.describe(), err=True)
     calls = 0
 
     async def read() -> object:

@@ -6,6 +6,7 @@ action; then a summary with counts and duration, and the report as JSON for `--j
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import IO, Any
 
 from rich.console import Console, Group
@@ -15,7 +16,7 @@ from rich.text import Text
 from .. import kinds
 from ..apply.report import STATUSES, Outcome, Report, Status
 from ..model import FORMAT_VERSION, Action
-from .render import SYMBOLS, safe, title
+from .render import SYMBOLS, safe, title, zone_named
 
 MARKS = {Status.APPLIED: "✓", Status.FAILED: "✗", Status.CONFLICT: "!", Status.SKIPPED: "·"}
 STYLES = {Status.APPLIED: "green", Status.FAILED: "red", Status.CONFLICT: "yellow",
@@ -23,28 +24,32 @@ STYLES = {Status.APPLIED: "green", Status.FAILED: "red", Status.CONFLICT: "yello
 SHOWN_IN_FLIGHT = 8
 
 
-def action_line(action: Action) -> str:
+def action_line(action: Action, zones: Mapping[str, str] | None = None) -> str:
     """`+ ticket definition "VIP" · event devcon-2025`: the plan's symbol and title, and the
-    event it belongs to."""
+    event it belongs to; a name with a time shows it as the plan does, in the event's zone
+    from `zones` (the plan's `time_zones`; UTC without)."""
     slug = kinds.event_of(action.key)
     where = f" · event {safe(slug)}" if slug and action.key.kind != kinds.CONTAINER.name else ""
-    return f"{SYMBOLS[action.verb]} {title(action)}{where}"
+    zone = zone_named(zones or {}, slug)
+    return f"{SYMBOLS[action.verb]} {title(action, zone)}{where}"
 
 
-def outcome_line(outcome: Outcome) -> str:
+def outcome_line(outcome: Outcome, zones: Mapping[str, str] | None = None) -> str:
     """`✓ + ticket definition "VIP" · event x · 0.12 s`; a line that did not apply says its
     status and why."""
     status = "" if outcome.status == Status.APPLIED else f"{outcome.status}: "
     detail = f": {safe(outcome.detail)}" if outcome.detail else ""
     took = f" · {outcome.seconds:.2f} s" if outcome.status != Status.SKIPPED else ""
-    return f"{MARKS[outcome.status]} {status}{action_line(outcome.action)}{took}{detail}"
+    return (f"{MARKS[outcome.status]} {status}{action_line(outcome.action, zones)}{took}"
+            f"{detail}")
 
 
 class PlainProgress:
-    """One line per finished action, for logs."""
+    """One line per finished action, for logs; times in names in the events' `zones`."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], zones: Mapping[str, str] | None = None) -> None:
         self.stream = stream
+        self.zones = zones or {}
 
     def __enter__(self) -> PlainProgress:
         return self
@@ -56,13 +61,16 @@ class PlainProgress:
         return None
 
     def done(self, outcome: Outcome) -> None:
-        print(outcome_line(outcome), file=self.stream, flush=True)
+        print(outcome_line(outcome, self.zones), file=self.stream, flush=True)
 
 
 class LiveProgress:
-    """A live view on a terminal: the actions in flight, the finished lines above them."""
+    """A live view on a terminal: the actions in flight, the finished lines above them; times
+    in names in the events' `zones`."""
 
-    def __init__(self, stream: IO[str], total: int) -> None:
+    def __init__(self, stream: IO[str], total: int, zones: Mapping[str, str] | None = None
+                 ) -> None:
+        self.zones = zones or {}
         self.console = Console(file=stream, highlight=False)
         self.total = total
         self.in_flight: dict[str, float] = {}
@@ -91,13 +99,14 @@ class LiveProgress:
         return Group(head, *rows)
 
     def started(self, action: Action) -> None:
-        self.in_flight[action_line(action)] = time.perf_counter()
+        self.in_flight[action_line(action, self.zones)] = time.perf_counter()
         self.live.update(self._view())
 
     def done(self, outcome: Outcome) -> None:
-        self.in_flight.pop(action_line(outcome.action), None)
+        self.in_flight.pop(action_line(outcome.action, self.zones), None)
         self.counts[outcome.status] += 1
-        self.console.print(Text(outcome_line(outcome), style=STYLES[outcome.status]))
+        self.console.print(Text(outcome_line(outcome, self.zones),
+                                style=STYLES[outcome.status]))
         self.live.update(self._view())
 
 
@@ -111,9 +120,9 @@ def summary(report: Report) -> str:
     return f"Apply incomplete: {said} {took}."
 
 
-def problems(report: Report) -> list[str]:
+def problems(report: Report, zones: Mapping[str, str] | None = None) -> list[str]:
     """The failed and conflicting actions with their reasons, for the end of the output."""
-    return [f"{outcome.status}: {action_line(outcome.action)}: {safe(outcome.detail)}"
+    return [f"{outcome.status}: {action_line(outcome.action, zones)}: {safe(outcome.detail)}"
             for outcome in report.outcomes
             if outcome.status in (Status.FAILED, Status.CONFLICT)]
 

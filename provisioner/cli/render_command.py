@@ -10,25 +10,29 @@ from pathlib import Path
 
 import click
 
-from .common import color_text, fail, plural, template_options, var_inputs
+from .common import color_text, env_options, fail, plural, select, template_options
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, metavar="SPEC...")
+@click.argument("paths", nargs=-1, metavar="[SPEC]...")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the rendered spec to this file (default: stdout).")
 @template_options
+@env_options(all_envs=False)
 def render(paths: tuple[str, ...], out_file: Path | None, var_assignments: tuple[str, ...],
-           var_files: tuple[str, ...]) -> None:
+           var_files: tuple[str, ...], env_name: str | None) -> None:
     """Print the spec with every template construct expanded: plain YAML, valid on its own.
 
-    The files' categories and events are written as one document, in order.
+    The files' categories and events are written as one document, in order. Without SPEC,
+    the workspace's specs; with --env, that environment's variables.
     """
     from ..client.errors import ProvisionerError
     from ..export.write import to_yaml, write_text
     from ..spec.loader import load
 
-    result = load(paths, var_inputs(var_assignments, var_files))
+    selection = select(env_name)
+    paths = selection.spec_paths(paths)
+    result = load(paths, selection.variables(var_assignments, var_files))
     for problem in result.problems:
         click.echo(color_text(problem.format(), fg="red" if problem.is_error else "yellow"),
                    err=True)
@@ -43,7 +47,8 @@ def render(paths: tuple[str, ...], out_file: Path | None, var_assignments: tuple
     # a `${{` left in a text was written `$${{` (a literal): escaped again, so the rendered
     # file reads back as the same text
     rendered = {key: _escaped(value) for key, value in document.items() if value}
-    given = [*(f"--var-file {f}" for f in var_files), *(f"--var {a}" for a in var_assignments)]
+    given = [*([f"--env {selection.env_name}"] if selection.env_name else []),
+             *(f"--var-file {f}" for f in var_files), *(f"--var {a}" for a in var_assignments)]
     header = (f"Rendered by `provisioner render` from {', '.join(paths)}"
               f"{' with ' + ' '.join(given) if given else ''}.\n"
               "Generated: edit the template, not this file.")

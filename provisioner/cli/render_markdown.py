@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import html
 import re
+from zoneinfo import ZoneInfo
 
 from ..model import VERBS, Action, Mark, Plan, Verb, allow_flag
 from .render import (
     ALWAYS_COUNTED,
     details,
+    group_of,
     group_title,
     groups,
     label,
     mark_texts,
     safe,
     summary_line,
+    zone_of,
 )
 
 BUDGET = 60_000
@@ -54,10 +57,11 @@ def _counts_table(plan: Plan) -> list[str]:
     return ["| Action | Count |", "|---|---:|", *rows]
 
 
-def _warnings(plan: Plan) -> list[str]:
+def _warnings(plan: Plan, budget: int = WARNINGS_BUDGET) -> list[str]:
     items = [f"- ⚠️ **Problem:** {md_text(_cut(p))}" for p in plan.problems]
     for action in plan.actions:
-        what = code_span(_cut(f"{action.verb} {label(action)}"))
+        zone = zone_of(plan, group_of(action))
+        what = code_span(_cut(f"{action.verb} {label(action, zone)}"))
         if Mark.RISKY in action.marks:
             said = f": {md_text(_cut(action.note))}" if action.note else ""
             items.append(f"- ⚠️ **Risky:** {what}{said}; refused at apply unless "
@@ -67,7 +71,7 @@ def _warnings(plan: Plan) -> list[str]:
     kept: list[str] = []
     used = 0
     for item in items:
-        if used + _size(item) + 1 > WARNINGS_BUDGET:
+        if used + _size(item) + 1 > budget:
             kept.append(f"- … {len(items) - len(kept)} more warnings not shown; run "
                         "provisioner plan locally for the full plan")
             break
@@ -76,23 +80,25 @@ def _warnings(plan: Plan) -> list[str]:
     return kept
 
 
-def _head(plan: Plan) -> str:
+def _head(plan: Plan, warnings_budget: int = WARNINGS_BUDGET) -> str:
     lines = [f"**{md_text(line)}**" for line in summary_line(plan).split("\n")]
     lines += ["", md_text(_cut(plan.target))]
     if plan.actions:
         lines += ["", *_counts_table(plan)]
-    warnings = _warnings(plan)
+    warnings = _warnings(plan, warnings_budget)
     if warnings:
         lines += ["", "**⚠️ Needs attention:**", "", *warnings]
     return "\n".join(lines) + "\n"
 
 
-def _action_lines(action: Action, create_fields: bool) -> list[str]:
+def _action_lines(action: Action, create_fields: bool, zone: ZoneInfo | None) -> list[str]:
+    """An action's title and field lines, all starting with its marker (so no line of a
+    value can open or close the fence, and GitHub colours each)."""
     marker = MARKERS.get(action.verb, "!")
-    head = f"{marker} {action.verb} {label(action)}"
+    head = f"{marker} {action.verb} {label(action, zone)}"
     for _, text in mark_texts(action):
         head += f" {text}"
-    return [head, *(f"{marker}     {line}" for line in details(action, create_fields))]
+    return [head, *(f"{marker}     {line}" for line in details(action, create_fields, zone))]
 
 
 def _open(slug: str, actions: list[Action]) -> str:
@@ -115,11 +121,12 @@ def _details(plan: Plan, create_fields: bool, budget: int | None) -> str:
     note_room = 200
     shown = 0
     for slug, actions in groups(plan):
+        zone = zone_of(plan, slug)
         opening = _open(slug, actions)
         block: list[str] = []
         block_size = _size(opening) + _size(_CLOSE)
         for action in actions:
-            chunk = "".join(line + "\n" for line in _action_lines(action, create_fields))
+            chunk = "".join(line + "\n" for line in _action_lines(action, create_fields, zone))
             if budget is not None and used + block_size + _size(chunk) + note_room > budget:
                 if block:
                     out.append(opening + "".join(block) + _CLOSE)
@@ -135,14 +142,18 @@ def _details(plan: Plan, create_fields: bool, budget: int | None) -> str:
     return "".join(out)
 
 
-def markdown(plan: Plan) -> str:
-    """The plan as a pull-request comment; deterministic, and within `BUDGET` bytes.
+def markdown(plan: Plan, budget: int | None = None) -> str:
+    """The plan as a pull-request comment; deterministic, and within `budget` bytes (less
+    than `BUDGET` when several environments' plans share one comment).
 
     Layout: the summary (bold), the target, a table of counts, a "⚠️" list of problems and of
     irreversible or risky actions, then one collapsed `<details>` block per event (site-level
     first) holding a fenced `diff` block. In it a line starts with `+` (create, assign), `-`
     (delete, unassign, cancel) or `!` (update, reorder, publish, discard: GitHub colours `!` lines
     as changed), followed by the verb and the object; field lines are indented under their action.
+    Field lines read as in the human view (`render`): times in the event's zone, and a long or
+    multi-line changed text as a word diff, `… refund up to [-30-]{+14+} days …` (inside the
+    fenced block the marks need no escaping, and every line keeps its marker).
 
     Budget: the text is measured in UTF-8 bytes (never less than characters or UTF-16 units) and
     kept within `BUDGET`. When the full text does not fit, the field lines of creates go first;
@@ -150,9 +161,10 @@ def markdown(plan: Plan) -> str:
     says how many were left out. The summary, counts and warnings always stay (the warnings
     themselves are capped at `WARNINGS_BUDGET`, with a note).
     """
-    head = _head(plan)
+    budget = BUDGET if budget is None else budget
+    head = _head(plan, min(WARNINGS_BUDGET, budget // 3))
     for create_fields in (True, False):
         text = head + _details(plan, create_fields, None)
-        if _size(text) <= BUDGET:
+        if _size(text) <= budget:
             return text
-    return head + _details(plan, False, BUDGET - _size(head))
+    return head + _details(plan, False, budget - _size(head))

@@ -14,14 +14,13 @@ what it did. Exit codes: 0 done, 1 an error, 2 bad usage.
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any
 
 import click
 
 from ..client.errors import ProvisionerError
 from .apply_command import DEFAULT_LOCK_TIMEOUT
-from .common import color_text, configure_logging, fail, plural, resolved_target
+from .common import color_text, configure_logging, env_options, fail, plural, select
 
 IMPORT_PATH = "/_emulator/sites/import"
 RESET_PATH = "/_emulator/reset"
@@ -31,9 +30,8 @@ DEFAULT_TICKETS_PER_ORDER = 20  # Wix's `ticketLimitPerOrder` when an event leav
 
 
 def _local() -> Any:
-    from ..client.target import resolve_target
-
-    return resolve_target("local", os.environ)
+    """The sandbox: at the workspace root (beside provisioner.toml), else here."""
+    return select(None).target("local")
 
 
 def _run(steps: Any) -> Any:
@@ -54,7 +52,8 @@ def sandbox() -> None:
                    "an emulator or API. Default: Wix, when WIX_API_KEY is set.")
 @click.option("--debug", is_flag=True,
               help="Trace every API call on stderr (the API key is never shown).")
-def pull(target_name: str | None, debug: bool) -> None:
+@env_options(all_envs=False)
+def pull(target_name: str | None, debug: bool, env_name: str | None) -> None:
     """Copy a site into the local sandbox, replacing what the sandbox held.
 
     Everything is read through the public API, as `export` reads it, and kept as the site
@@ -67,11 +66,15 @@ def pull(target_name: str | None, debug: bool) -> None:
     from ..export.site_copy import counts, site_copy
 
     configure_logging(debug)
-    source = resolved_target(target_name)
+    source = select(env_name, target_name).target(target_name)
+    if source.name == "local" and env_name:
+        raise click.UsageError(f"--env {env_name} is a target = \"local\" environment: a "
+                               "sandbox itself; `sandbox pull` copies a site into the sandbox, "
+                               "so name an environment of a Wix site")
     if source.name == "local":
         raise click.UsageError("`sandbox pull` copies a site into the local sandbox; name the "
-                               "site with --target wix (and WIX_API_KEY, WIX_SITE_ID) or "
-                               "--target URL")
+                               "site with --env NAME, --target wix (and WIX_API_KEY, "
+                               "WIX_SITE_ID) or --target URL")
     local = _local()
     click.echo(f"From: {source.describe().removeprefix('Target: ')}")
     click.echo(f"Into: {local.describe().removeprefix('Target: ')}")

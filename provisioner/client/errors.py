@@ -27,7 +27,7 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import Any
 
 # The code an ApiError carries when the body held field violations but no application code.
 VALIDATION_ERROR = "VALIDATION_ERROR"
@@ -66,7 +66,7 @@ class ApiError(ProvisionerError):
     """The API refused a call. `message` is the API's own text; str() adds the call, the status,
     the Wix code, the invalid fields and a hint."""
 
-    hint: ClassVar[str] = ""
+    hint: str = ""  # per class; a client may name its own variables in it (an instance)
 
     def __init__(
         self,

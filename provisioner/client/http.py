@@ -51,11 +51,13 @@ import httpx
 from .. import __version__
 from .errors import (
     ApiError,
+    Forbidden,
     OutcomeUnknown,
     ProvisionerError,
     RateLimited,
     ServerError,
     TransportError,
+    Unauthorized,
     UnexpectedResponse,
     parse_error,
 )
@@ -315,10 +317,16 @@ class WixClient:
         log.debug("← %s %s %d in %.0f ms (attempt %d)", method, path, response.status_code, ms,
                   attempt)
         if not 200 <= response.status_code < 300:
-            raise parse_error(
+            error = parse_error(
                 response.status_code, self._scrub(response.text), method=method, path=path,
                 request_id=response.headers.get(REQUEST_ID_HEADER),
                 retry_after=parse_retry_after(response.headers.get("retry-after")))
+            if isinstance(error, Unauthorized | Forbidden):
+                # name where this target's key and site id came from (an environment's
+                # own variable), not the default WIX_API_KEY / WIX_SITE_ID
+                error.hint = error.hint.replace("WIX_API_KEY", self.target.key_source) \
+                    .replace("WIX_SITE_ID", self.target.site_source)
+            raise error
         text = response.text
         try:
             decoded = json.loads(text) if text.strip() else {}

@@ -10,6 +10,7 @@ into messages. `redact()` is the one function that blanks secrets out of any tex
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -44,33 +45,41 @@ class Target:
     api_key: str = field(default="", repr=False)
     site_id: str = ""
     sandbox_path: str = SANDBOX_PATH
+    # where the key and site id came from, for hints when the API refuses them
+    key_source: str = "WIX_API_KEY"
+    site_source: str = "WIX_SITE_ID"
 
     def describe(self, full: bool = False) -> str:
         """The first line of every command; names the site, never the key. `full` gives the
         whole site id, as a plan file records it, so a plan cannot be applied to another site
         that shares the first characters."""
         if self.name == "local":
-            return f"Target: local sandbox ({self.sandbox_path})"
+            # a saved plan names the sandbox by its whole path: the same file, wherever the
+            # plan is applied from
+            path = os.path.abspath(self.sandbox_path) if full else self.sandbox_path
+            return f"Target: local sandbox ({path})"
         site = f"site {self.site_id}" if full else f"site {self.site_id[:4]}…"
         if self.name == "wix":
             return f"Target: Wix ({site})"
         return f"Target: {_without_userinfo(self.base_url)} ({site})"
 
 
-def resolve_target(target: str | None, env: Mapping[str, str]) -> Target:
+def resolve_target(target: str | None, env: Mapping[str, str],
+                   sandbox_path: str = SANDBOX_PATH) -> Target:
     """The target named by `--target` (None when not given) and the environment:
-    `local`; `wix` or a URL (both need WIX_API_KEY and WIX_SITE_ID); or, with no `--target`,
-    Wix at WIX_API_URL (default https://www.wixapis.com) when WIX_API_KEY is set, else local."""
+    `local` (the sandbox at `sandbox_path`); `wix` or a URL (both need WIX_API_KEY and
+    WIX_SITE_ID); or, with no `--target`, Wix at WIX_API_URL (default https://www.wixapis.com)
+    when WIX_API_KEY is set, else local."""
     value = (target or "").strip()
     key = env.get("WIX_API_KEY", "").strip()
     if value == "local":
-        return Target("local", "")
+        return Target("local", "", sandbox_path=sandbox_path)
     if value == "wix":
         key, site = _credentials(env, "--target wix")
         return Target("wix", DEFAULT_WIX_URL, key, site)
     if value:
         shown = "the API key" if key and key in value else repr(redact(value, key))
-        url = _checked_url(value, "--target", f"--target must be `local`, `wix` or an http(s) "
+        url = checked_url(value, "--target", f"--target must be `local`, `wix` or an http(s) "
                                               f"URL such as http://127.0.0.1:8787, not {shown}",
                            TargetUsageError)
         key, site = _credentials(env, f"--target {url}")
@@ -83,12 +92,12 @@ def resolve_target(target: str | None, env: Mapping[str, str]) -> Target:
                 raise ProvisionerError(
                     f"{stray} is set but WIX_API_KEY is not: set WIX_API_KEY to use that site, "
                     "or pass --target local for the local sandbox")
-        return Target("local", "")
+        return Target("local", "", sandbox_path=sandbox_path)
     key, site = _credentials(env, "WIX_API_KEY is set")
     url = env.get("WIX_API_URL", "").strip()
     if not url:
         return Target("wix", DEFAULT_WIX_URL, key, site)
-    url = _checked_url(url, "WIX_API_URL",
+    url = checked_url(url, "WIX_API_URL",
                        "WIX_API_URL must be an http(s) URL such as https://www.wixapis.com")
     return Target("wix" if url == DEFAULT_WIX_URL else "url", url, key, site)
 
@@ -142,7 +151,7 @@ def redact(text: str, api_key: str = "") -> str:
     return _SECRET_QUERY.sub(rf"\1{REDACTED}", text)
 
 
-def _checked_url(value: str, name: str, complaint: str,
+def checked_url(value: str, name: str, complaint: str,
                  error: type[ProvisionerError] = ProvisionerError) -> str:
     try:
         parts = urlsplit(value)

@@ -23,6 +23,7 @@ from typing import Any
 
 from .. import kinds
 from ..kinds import Kind
+from ..kinds.exports import event_zone
 from ..model import ABSENT, Action, Change, Facts, Mark, Plan, Resource, ResourceKey, State, Verb
 from ..spec.richtext import to_plain
 from ..spec.rules import DELETED
@@ -300,7 +301,23 @@ class _Builder:
                 self.life_cycle(kind, pair)
         ordered = tuple(action for _, action in sorted(self.steps, key=lambda s: s[0]))
         return Plan(target, ordered, dict(sorted(self.fingerprints.items())),
-                    tuple(self.problems), sources)
+                    tuple(self.problems), sources, time_zones(self.desired, self.live, ordered))
+
+
+def time_zones(desired: State, live: State, actions: tuple[Action, ...]) -> dict[str, str]:
+    """Event slug -> IANA zone id, for each event `actions` act on: the zone the spec gives
+    it, else the one the site has (a spec may leave the dates out, or name a zone that does
+    not exist). The views show the event's times in it; events without a valid zone are left
+    out (their times show in UTC)."""
+    found: dict[str, str] = {}
+    for side in (desired, live):  # the spec first: its zone is the one the plan sets
+        for event in side.of_kind(kinds.CONTAINER.name):
+            zone = event_zone(event)
+            for slug in (event.key.name, event.facts.found_for):
+                if zone is not None and slug:
+                    found.setdefault(slug, zone.key)
+    acted_on = {kinds.event_of(action.key) for action in actions}
+    return {slug: zone for slug, zone in sorted(found.items()) if slug in acted_on}
 
 
 def _update_body(kind: Kind, wanted: Resource) -> dict[str, Any] | None:

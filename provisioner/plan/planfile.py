@@ -36,6 +36,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "problems": list(plan.problems),
         "actions": [_action_json(a) for a in plan.actions],
         "fingerprints": plan.fingerprints,
+        "time_zones": plan.time_zones,
     }
 
 
@@ -98,8 +99,10 @@ def plan_from_json(data: Any, source: str) -> Plan:
                                f"({message}); {REMAKE}")
     actions = tuple(_action(a, number, source)
                     for number, a in enumerate(data["actions"], start=1))
+    # `time_zones` came later (an optional key): a file without it shows its times in UTC
     return Plan(data["target"], actions, dict(data["fingerprints"]),
-                tuple(data["problems"]), tuple(data["sources"]))
+                tuple(data["problems"]), tuple(data["sources"]),
+                dict(data.get("time_zones", {})))
 
 
 @functools.cache

@@ -1,16 +1,19 @@
 """Read one spec input from disk, bounded whatever the file is: only a regular file, at most
 a given number of bytes, UTF-8 text. Shared by the loader (spec files), the template layer
-(`from` templates, var files) and the plan file reader."""
+(`from` templates, var files) and the plan file reader; or the standard input, for a spec
+given as `-`."""
 
 from __future__ import annotations
 
 import codecs
 import os
 import stat
+import sys
 
 from .problems import Problem
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+STDIN = "<stdin>"  # how a spec given as `-` is named in messages
 
 
 def file_problem(file: str, message: str, rule: str = "file") -> Problem:
@@ -22,9 +25,11 @@ class Unreadable(Exception):
 
 
 def read_text(file: str) -> tuple[str | None, Problem | None]:
-    """The file's text as UTF-8 (a byte-order mark is allowed), or why it cannot be read."""
+    """The file's text as UTF-8 (a byte-order mark is allowed), or why it cannot be read;
+    `STDIN` is the standard input (a spec given as `-`)."""
     try:
-        raw = read_bounded(file, MAX_FILE_BYTES, "a spec file")
+        raw = read_stdin(MAX_FILE_BYTES) if file == STDIN else \
+            read_bounded(file, MAX_FILE_BYTES, "a spec file")
     except Unreadable as refused:
         return None, file_problem(file, str(refused))
     skip = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
@@ -38,6 +43,17 @@ def read_text(file: str) -> tuple[str | None, Problem | None]:
         column = len(raw[max(line_start, skip):bad].decode("utf-8", "replace")) + 1
         return None, Problem(file, line, column, "", f"is not UTF-8 text (byte "
                              f"0x{raw[bad]:02x}); save the file as UTF-8", rule="encoding")
+
+
+def read_stdin(limit: int) -> bytes:
+    """At most `limit` bytes of the standard input, read to its end; more is refused."""
+    try:
+        raw = sys.stdin.buffer.read(limit + 1)
+    except (OSError, ValueError) as error:  # ValueError: stdin closed
+        raise Unreadable(f"cannot be read: {error}") from None
+    if len(raw) > limit:
+        raise _too_big(None, limit, "a spec")
+    return raw
 
 
 def read_bounded(file: str, limit: int, noun: str) -> bytes:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
 from . import templates
-from .files import MAX_FILE_BYTES, Unreadable, file_problem, read_bounded, read_text
+from .files import MAX_FILE_BYTES, STDIN, Unreadable, file_problem, read_bounded, read_text
 from .problems import MAX_PROBLEMS, Problem, Problems, TooManyProblems, sort_problems
 from .rules import check_spec
 from .schema import check_document
@@ -58,6 +58,11 @@ def collect_files(paths: Sequence[str]) -> tuple[list[str], list[Problem]]:
             files.append(file)
 
     for given in paths:
+        if given == "-":  # the spec piped in; read once however often it is named
+            if STDIN not in seen:
+                seen.add(STDIN)
+                files.append(STDIN)
+            continue
         path = FsPath(given)
         if path.is_dir():
             found = sorted(

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path as FsPath
@@ -61,6 +62,11 @@ class VarInputs:
     assignments: Sequence[str] = ()
     files: Sequence[str] = ()
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    # an environment's own values from the workspace file (`var_files`, then `vars`), below
+    # everything else; `preset_source` names where they were written
+    preset_files: Sequence[str] = ()
+    preset: Mapping[str, Any] = field(default_factory=dict)
+    preset_source: str = ""
 
 
 @dataclass
@@ -245,10 +251,18 @@ def resolve_variables(docs: Sequence[Document], inputs: VarInputs | None,
     inputs = inputs or VarInputs(env={})
 
     def give(name: str, value: Any, where: str, as_text: bool,
-             at: tuple[int, int] = (0, 0), key_at: tuple[int, int] = (0, 0)) -> None:
+             at: tuple[int, int] = (0, 0), key_at: tuple[int, int] = (0, 0),
+             preset: bool = False) -> None:
         variable = declared.get(name)
         if variable is None:
             guess = _closest(name, list(declared))
+            if preset:
+                # one environment's values serve every spec of the workspace; a spec that
+                # does not use one of them is told, not stopped
+                found.append(Problem(where, *key_at, "", f"no variable `{name}` is declared "
+                                     f"by this spec{guess}; the value is not used",
+                                     severity=WARNING, rule="template.vars"))
+                return
             found.append(Problem(where, *key_at, "", f"no variable `{name}` is declared"
                                  f"{guess or '; declare it'}{' Or declare it' if guess else ''}"
                                  " under `vars:`", rule="template.vars"))
@@ -261,26 +275,15 @@ def resolve_variables(docs: Sequence[Document], inputs: VarInputs | None,
             found.append(Problem(where, *at, "", f"variable `{name}`: {refused}",
                                  rule="template.vars"))
 
+    for file in inputs.preset_files:
+        _give_file(file, found, functools.partial(give, preset=True))
+    for name, value in inputs.preset.items():
+        give(str(name), value, inputs.preset_source or "workspace", as_text=False, preset=True)
     for key, text in sorted(inputs.env.items()):
         if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX):] in declared:
             give(key[len(ENV_PREFIX):], text, key, as_text=True)
     for file in inputs.files:
-        given, problem = read_text(file)
-        if problem is not None:
-            found.append(problem)
-            continue
-        doc, problems = parse_document(given or "", file)
-        found.extend(problems)
-        if doc is None:
-            continue
-        if not isinstance(doc.data, dict):
-            found.append(doc.problem((), "a var file is a mapping of variable names to values",
-                                     rule="template.vars"))
-            continue
-        for name, value in doc.data.items():
-            mark, key_mark = doc.mark((name,)), doc.mark((name,), key=True)
-            give(str(name), value, file, as_text=False, at=(mark.line, mark.column),
-                 key_at=(key_mark.line, key_mark.column))
+        _give_file(file, found, give)
     for assignment in inputs.assignments:
         name, equals, text = assignment.partition("=")
         if not equals or not name:
@@ -289,6 +292,26 @@ def resolve_variables(docs: Sequence[Document], inputs: VarInputs | None,
             continue
         give(name.strip(), text, f"--var {name.strip()}", as_text=True)
     return declared
+
+
+def _give_file(file: str, found: list[Problem], give: Callable[..., None]) -> None:
+    """Each `name: value` of the var file `file`, given with its position."""
+    given, problem = read_text(file)
+    if problem is not None:
+        found.append(problem)
+        return
+    doc, problems = parse_document(given or "", file)
+    found.extend(problems)
+    if doc is None:
+        return
+    if not isinstance(doc.data, dict):
+        found.append(doc.problem((), "a var file is a mapping of variable names to values",
+                                 rule="template.vars"))
+        return
+    for name, value in doc.data.items():
+        mark, key_mark = doc.mark((name,)), doc.mark((name,), key=True)
+        give(str(name), value, file, as_text=False, at=(mark.line, mark.column),
+             key_at=(key_mark.line, key_mark.column))
 
 
 def unused_variables(declared: Mapping[str, Variable], found: list[Problem]) -> None:

@@ -106,7 +106,7 @@ def test_a_pulled_copy_plans_exactly_as_the_site(server: Server, api: httpx.Clie
 def test_pull_needs_a_site_to_copy(tmp_path: Path) -> None:
     done = local(tmp_path, "sandbox", "pull")
     assert done.returncode == 2
-    assert "`sandbox pull` copies a site into the local sandbox; name the site with --target" \
+    assert "`sandbox pull` copies a site into the local sandbox; name the site with --env NAME, " \
         in done.stderr
     assert not (tmp_path / ".provisioner").exists() or not any(
         (tmp_path / ".provisioner").iterdir())

@@ -111,14 +111,26 @@ def test_groups_site_level_first_then_events_in_plan_order() -> None:
     assert fair[1:3] == ["  ↑ publish schedule draft", '  ↑ publish event "fair" (irreversible)']
 
 
-def test_long_values_are_cut_at_80_characters() -> None:
+def test_long_created_values_are_cut_at_80_characters() -> None:
+    long = "x" * 500
+    plan = Plan("t", (Action("create", K("policy", "gala", "Rules"),
+                             (Change("body", None, long),)),
+                      Action("update", K("policy", "gala", "Terms"),
+                             (Change("body", None, long),), id="p")))
+    lines = [line.strip() for line in render.human(plan).splitlines() if "body" in line]
+    value = lines[0].removeprefix("body = ")
+    assert len(value) == 80 and value.endswith("…") and value.startswith('"xxx')
+    # a value set where there was none has nothing to compare with: cut the same way
+    old, new = lines[1].removeprefix("body: ").split(" → ")
+    assert old == "(unset)" and new == value
+
+
+def test_a_long_value_replaced_whole_is_shown_whole_as_a_word_diff() -> None:
     long = "x" * 500
     plan = Plan("t", (Action("update", K("policy", "gala", "Rules"),
                              (Change("body", "short", long),), id="p"),))
     line = next(line for line in render.human(plan).splitlines() if "body:" in line)
-    old, new = line.strip().removeprefix("body: ").split(" → ")
-    assert old == '"short"'
-    assert len(new) == 80 and new.endswith("…") and new.startswith('"xxx')
+    assert line.strip() == f'body: "[-short-]{{+{long}+}}"'
 
 
 def test_problems_are_listed_and_the_summary_says_the_plan_cannot_be_applied() -> None:
@@ -170,7 +182,8 @@ def test_control_characters_in_names_and_values_are_escaped() -> None:
     for text in (render.human(plan), render_markdown.markdown(plan)):
         assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text
     assert '~ ticket definition "Bad\\u001b[31mName"' in render.human(plan)
-    assert 'description: "a\\nb" → "c\\u009bd"' in render.human(plan)
+    # a value with a line break is a word diff; both sides keep their escapes
+    assert 'description: "[-a\\nb-]{+c\\u009bd+}"' in render.human(plan)
 
 
 def test_rendering_is_deterministic(devcon: Plan) -> None:
@@ -349,7 +362,8 @@ def test_a_huge_plan_stays_under_the_comment_limit_and_keeps_the_warnings() -> N
 
 def test_a_large_plan_first_drops_the_field_lines_of_creates(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    plan = _big_plan(450, 200)
+    # updates show their long values whole (a word diff), creates cut at 80 characters
+    plan = _big_plan(450, 100)
     text = render_markdown.markdown(plan)
     assert len(text) < 65_536
     with monkeypatch.context() as patched:

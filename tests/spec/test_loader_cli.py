@@ -412,7 +412,8 @@ def test_cli_without_arguments_is_a_usage_error() -> None:
     assert run.returncode == 2
     no_traceback(run)
     assert "Usage:" in run.stderr
-    assert "Missing argument" in run.stderr
+    # no path and no workspace (the repository has no provisioner.toml): say what is missing
+    assert "no spec given: name spec files or folders" in run.stderr
 
 
 def test_cli_unknown_flag_is_a_usage_error() -> None:
