@@ -323,3 +323,20 @@ def test_all_envs_markdown_shares_one_comment_budget(tmp_path: Path) -> None:
     # the budget made room by leaving out the create lines' fields, which one alone shows
     assert "shortDescription" in alone.stdout
     assert "shortDescription" not in together.stdout
+
+
+def test_a_refused_key_names_the_environments_variable(tmp_path: Path,
+                                                        server: Server) -> None:
+    """The API's 401 hint names the variable the environment reads its key from, not
+    WIX_API_KEY, which the run never read."""
+    no_workspace_above(tmp_path)
+    _, site = server.new_site()
+    (tmp_path / "spec.yaml").write_text(CATEGORY)
+    (tmp_path / "provisioner.toml").write_text(
+        f'[workspace]\nspecs = ["spec.yaml"]\n[environments.prod]\nsite_id = "{site}"\n'
+        f'api_key_env = "WIX_PROD_KEY"\napi_url = "{server.base_url}"\n')
+    done = cli(tmp_path, "plan", "--env", "prod", env=clean_env(WIX_PROD_KEY="not-the-key"))
+    assert done.returncode == 1, output(done)
+    assert "401" in done.stderr
+    assert "Check WIX_PROD_KEY (the key of environment 'prod')" in done.stderr
+    assert "WIX_API_KEY" not in done.stderr
