@@ -205,7 +205,8 @@ def test_mistakes_are_one_line_and_write_nothing(server: Server, api: httpx.Clie
     assert into_file.returncode == 1 and "is a file; --out takes a folder" in into_file.stderr
     assert a_file.read_text() == "mine"
     flag = cli(api, "export", "--target", server.base_url, "--bogus")
-    assert flag.returncode == 2 and "No such option '--bogus'" in flag.stderr
+    # click words it `No such option: --bogus` before 8.4, `No such option '--bogus'` since
+    assert flag.returncode == 2 and re.search(r"No such option:? '?--bogus", flag.stderr)
 
 
 def test_a_folder_export_names_spec_files_it_did_not_write(server: Server, api: httpx.Client,
