@@ -95,7 +95,11 @@ def write_files(folder: Path, files: dict[str, str]) -> list[str]:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write `text` to `path` whole or not at all: a crash midway leaves the old file."""
+    """Write `text` to `path` whole or not at all: a crash midway leaves the old file. A
+    path that names no file (`''`, `.`, a folder) raises `ProvisionerError`."""
+    if not path.name or path.is_dir():
+        raise ProvisionerError(f"{str(path) or repr('')} is not a file name: give the file to "
+                               "write, such as spec.yaml")
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         temporary.write_text(text, encoding="utf-8")
