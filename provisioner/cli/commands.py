@@ -30,6 +30,7 @@ from .environments import ARGV, run_for_all
 from .export_command import export
 from .render_command import render
 from .sandbox_command import sandbox
+from .status_command import status
 
 if TYPE_CHECKING:
     from ..spec.loader import LoadResult
@@ -106,6 +107,7 @@ main.add_command(destroy)
 main.add_command(export)
 main.add_command(sandbox)
 main.add_command(render)
+main.add_command(status)
 
 
 def _options_everywhere(command: click.Command) -> None:

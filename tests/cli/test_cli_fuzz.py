@@ -49,8 +49,9 @@ RUN_FLAGS = ["--auto-approve", "--allow-cancel", "--allow-delete-sold", "--json"
 RUN_VALUED = ["--parallelism", "--rate-limit", "--lock-timeout", "--target"]
 # each command's own flags (a flag another command has is a usage error, tried now and then)
 COMMANDS: dict[str, tuple[list[str], list[str]]] = {
-    "validate": (["--json"], []),
-    "plan": (["--json", "--markdown", "--detailed-exitcode", "--debug"], ["--out", "--target"]),
+    "validate": (["--json", "--all-envs", "--no-color"], ["--env"]),
+    "plan": (["--json", "--markdown", "--detailed-exitcode", "--debug", "--all-envs"],
+             ["--out", "--target", "--env"]),
     "apply": (RUN_FLAGS, RUN_VALUED),
     "destroy": (RUN_FLAGS, RUN_VALUED),
     "export": (["--pin-ids", "--debug"], ["--target", "--out", "--event", "--category"]),
@@ -58,9 +59,11 @@ COMMANDS: dict[str, tuple[list[str], list[str]]] = {
     "sandbox pull": (["--debug"], ["--target"]),
     "sandbox reset": ([], []),
     "sandbox sell": ([], ["--event", "--quantity", "--option"]),
+    "status": (["--json", "--debug", "--no-color"], ["--target", "--env", "--var"]),
+    "schema": (["--strict"], ["--out"]),
 }
 # the commands that take the spec file as their argument (the others take none, or a name)
-TAKES_SPEC = ("validate", "plan", "apply", "destroy", "render")
+TAKES_SPEC = ("validate", "plan", "apply", "destroy", "render", "status")
 
 
 def spec_texts() -> st.SearchStrategy[bytes]:
