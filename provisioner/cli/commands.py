@@ -31,6 +31,7 @@ from .export_command import export
 from .render_command import render
 from .sandbox_command import sandbox
 from .status_command import status
+from .watch_command import watch
 
 if TYPE_CHECKING:
     from ..spec.loader import LoadResult
@@ -108,6 +109,7 @@ main.add_command(export)
 main.add_command(sandbox)
 main.add_command(render)
 main.add_command(status)
+main.add_command(watch)
 
 
 def _options_everywhere(command: click.Command) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -210,6 +210,15 @@ class EventCheck:
         sale_path = (*path, "salePeriod")
         sale_start, sale_end = self.ordered(sale_path, ("startDate", sale.get("startDate")),
                                             ("endDate", sale.get("endDate")))
+        for name, found in (("startDate", sale_start), ("endDate", sale_end)):
+            if found and found.utc != _minute(found):
+                # Wix keeps the minute only: a spec with seconds would differ from the site
+                # after every apply, and never converge
+                local = found.utc.astimezone(self.zone or UTC)
+                self.error((*sale_path, name), "Wix keeps sale periods to the minute: "
+                           f"{local:%Y-%m-%dT%H:%M:%S} would be saved as {local:%H:%M}, and "
+                           "every plan would show the difference; leave out the seconds",
+                           "sale-period")
         if sale_start and sale_end and sale_start.utc < sale_end.utc and \
                 _minute(sale_start) == _minute(sale_end):
             self.error((*sale_path, "endDate"), "must be in a later minute than startDate: "
