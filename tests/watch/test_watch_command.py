@@ -7,6 +7,7 @@ seconds ahead is announced; --exec receives each notice's JSON; Ctrl-C stops it 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -349,3 +350,63 @@ def test_usage_errors(tmp_path: Path) -> None:
     not_a_key = run("--listen", "127.0.0.1:0", "--public-key", str(spec), "--target", "local")
     assert not_a_key.returncode == 1 and "is not a PEM public key" in not_a_key.stderr
     assert "Traceback" not in not_a_key.stderr
+
+
+def test_reconcile_never_takes_a_risky_action_without_its_flag(site: Site,
+                                                               tmp_path: Path) -> None:
+    """A ticket definition made outside the spec, which has sold: reconciling would delete
+    it, which needs --allow-delete-sold; without the flag nothing is applied."""
+    with site.api() as api:
+        event = api.post("/events/v3/events/query", json={
+            "query": {"paging": {"limit": 10}}}).json()["events"][0]
+    with watching(site, tmp_path / "gala.yaml", "--reconcile") as watch:
+        with site.api() as api:
+            made = api.post("/events/v3/ticket-definitions", json={"ticketDefinition": {
+                "eventId": event["id"], "name": "Side Door", "feeType": "FEE_INCLUDED",
+                "pricingMethod": {"fixedPrice": {"value": "9.00", "currency": "GBP"}}}})
+            assert made.status_code == 200, made.text
+            sold = api.post("/_emulator/sales/orders", json={
+                "ticketDefinitionId": made.json()["ticketDefinition"]["id"], "quantity": 1})
+            assert sold.status_code == 200, sold.text
+        drift = watch.wait_for('ticket definition "Side Door"')
+        assert drift.startswith('drift: summer-gala: - ticket definition "Side Door"')
+        refusal = watch.wait_for("reconcile: ")
+        assert refusal.startswith("reconcile: summer-gala: not applied: ")
+        assert "--allow-delete-sold" in refusal
+    with site.api() as api:
+        names = [d["name"] for d in api.post("/events/v3/ticket-definitions/query",
+                                             json={"query": {}}).json()["ticketDefinitions"]]
+    assert "Side Door" in names  # still there: nothing was applied
+
+
+def test_poll_finds_drift_without_webhooks_and_sigterm_stops(site: Site,
+                                                             tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "provisioner", "watch", str(tmp_path / "gala.yaml"),
+         "--target", site.base_url, "--poll", "1"], env=site.env(),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=Watch._pump, args=(process.stdout, lines.put),
+                         daemon=True).start()
+        seen: list[str] = []
+
+        def wait_for(text: str) -> str:
+            deadline = time.monotonic() + WAIT
+            while time.monotonic() < deadline:
+                with contextlib.suppress(queue.Empty):
+                    seen.append(lines.get(timeout=0.05))
+                    if text in seen[-1]:
+                        return seen[-1]
+            raise AssertionError(f"no {text!r} in {seen}")
+
+        wait_for("re-planning every 1 s")
+        site.edit_policy("Polled.")  # no receiver registered: only the timer can see it
+        assert wait_for("drift: ") == \
+            'drift: summer-gala: ~ policy "Refunds": body changed outside the spec'
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        assert wait_for("Stopped watching.") == "Stopped watching."
+    finally:
+        if process.poll() is None:
+            process.kill()
