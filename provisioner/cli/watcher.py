@@ -155,12 +155,15 @@ class Watcher:
             part = _only(plan, each) if slug is None else plan
             notices = drift_notices(part, each)
             if notices:
-                if each not in self.drifted or slug is not None:
+                # a webhook's re-plan always tells; a poll tells (and reconciles) only what
+                # newly drifted, so a refused reconcile is not repeated every poll
+                fresh = each not in self.drifted or slug is not None
+                self.drifted.add(each)
+                if fresh:
                     for notice in notices:
                         await self.say(notice)
-                self.drifted.add(each)
-                if self.reconcile:
-                    await self.reconciled(each, part, live)
+                    if self.reconcile:
+                        await self.reconciled(each, part, live)
             elif each in self.drifted:
                 self.drifted.discard(each)
                 await self.say(Notice("in_line", each, f"in line: {each}: the site matches "
