@@ -881,7 +881,7 @@ events:
         salePeriod: {{startDate: day -30 00:00, endDate: day 0 23:59}}
       - name: Door
         pricingMethod: {{fixedPrice: "12.00"}}
-        salePeriod: {{startDate: day 1 08:00:30, endDate: day 1 09:00}}
+        salePeriod: {{startDate: day 1 08:00, endDate: day 1 09:00}}
     schedule:
       items:
         - name: Talk
@@ -901,7 +901,7 @@ def test_relative_times_become_local_times_of_the_event(tmp_path: Path) -> None:
     assert spring["dateAndTimeSettings"]["endDate"] == "2027-03-21T17:30:15"
     assert early["salePeriod"] == {"startDate": "2027-02-17T00:00",
                                    "endDate": "2027-03-19T23:59"}
-    assert door["salePeriod"] == {"startDate": "2027-03-20T08:00:30",
+    assert door["salePeriod"] == {"startDate": "2027-03-20T08:00",
                                   "endDate": "2027-03-20T09:00"}
     assert spring["schedule"]["items"][0]["timeSlot"] == {"start": "2027-03-20T10:00",
                                                           "end": "2027-03-20T11:00"}
