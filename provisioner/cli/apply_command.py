@@ -125,8 +125,7 @@ def run(paths: tuple[str, ...], target_name: str | None, options: dict[str, Any]
     target = selection.target(target_name)
     options["environment"] = selection.env_name
     session = Session(target, options)
-    where = f"Environment: {selection.env_name} · " if selection.env_name else ""
-    click.echo(where + target.describe(), err=session.machine)
+    click.echo(selection.first_line(target), err=session.machine)
     desired = None
     options["sources"] = paths
 

@@ -79,10 +79,14 @@ def _usage_exit_code(error: click.UsageError, argv: list[str]) -> None:
 
 def _no_color(context: click.Context, parameter: click.Parameter, value: bool) -> None:
     if value:
-        context.color = False
-        # the convention every library here (rich's live progress) and every child process
-        # of --all-envs honours
-        os.environ["NO_COLOR"] = "1"
+        _colors_off(context)
+
+
+def _colors_off(context: click.Context) -> None:
+    context.color = False
+    # the convention every library here (rich's live progress) and every child process of
+    # --all-envs honours
+    os.environ["NO_COLOR"] = "1"
 
 
 NO_COLOR_HELP = "No colors (also NO_COLOR=1; FORCE_COLOR=1 forces them where no terminal is)."
@@ -98,7 +102,7 @@ NO_COLOR_HELP = "No colors (also NO_COLOR=1; FORCE_COLOR=1 forces them where no 
 def main(context: click.Context, no_color: bool) -> None:
     """Event-as-code for Wix Events."""
     if no_color or os.environ.get("NO_COLOR"):
-        _no_color(context, None, True)  # type: ignore[arg-type]
+        _colors_off(context)
     elif os.environ.get("FORCE_COLOR"):
         context.color = True
 
@@ -251,8 +255,7 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
     machine = as_json or as_markdown
     paths = selection.spec_paths(paths)
     target = selection.target(target_name)
-    where = f"Environment: {selection.env_name} · " if selection.env_name else ""
-    click.echo(where + target.describe(), err=machine)
+    click.echo(selection.first_line(target), err=machine)
     try:
         desired, files = load_desired(
             paths, variables=selection.variables(var_assignments, var_files))

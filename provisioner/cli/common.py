@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from ..client.target import Target
     from ..model import State
+    from ..spec.loader import LoadResult
     from ..spec.templates import VarInputs
     from ..workspace import Environment, Workspace
 
@@ -76,6 +77,11 @@ class Selection:
     @property
     def env_name(self) -> str | None:
         return self.environment.name if self.environment else None
+
+    def first_line(self, target: Target) -> str:
+        """Every command's first line: `Environment: staging · Target: …`."""
+        where = f"Environment: {self.env_name} · " if self.env_name else ""
+        return where + target.describe()
 
     def expand(self, paths: Sequence[str]) -> tuple[str, ...]:
         """`paths` with `{env}` replaced by the environment's name (`plans/{env}.json`,
@@ -253,13 +259,10 @@ def var_inputs(assignments: Sequence[str] = (), files: Sequence[str] = ()) -> Va
     return VarInputs(tuple(assignments), tuple(files), dict(os.environ))
 
 
-def load_desired(paths: tuple[str, ...], destroy: bool = False,
-                 variables: VarInputs | None = None) -> tuple[State, tuple[str, ...]]:
-    """Load and check the spec in `paths`, printing its problems on stderr: the desired state
-    (with `destroy`, of every event and category it names marked for deletion) and the files
-    read. A spec with errors raises `ProvisionerError`, before any site is read."""
-    from .. import kinds
-    from ..plan.desired import desired_state
+def checked_spec(paths: Sequence[str], variables: VarInputs | None, outcome: str
+                 ) -> LoadResult:
+    """Load and check the spec in `paths`, printing its problems on stderr; a spec with
+    errors raises `ProvisionerError` ending in `outcome` ("nothing was rendered")."""
     from ..spec.loader import load
 
     result = load(paths, variables or var_inputs())
@@ -269,7 +272,19 @@ def load_desired(paths: tuple[str, ...], destroy: bool = False,
     if not result.ok:
         errors = plural(len(result.errors), "error")
         raise ProvisionerError(f"the spec has {'more than ' if result.truncated else ''}"
-                               f"{errors}; nothing was read from the site")
+                               f"{errors}; {outcome}")
+    return result
+
+
+def load_desired(paths: tuple[str, ...], destroy: bool = False,
+                 variables: VarInputs | None = None) -> tuple[State, tuple[str, ...]]:
+    """Load and check the spec in `paths`, printing its problems on stderr: the desired state
+    (with `destroy`, of every event and category it names marked for deletion) and the files
+    read. A spec with errors raises `ProvisionerError`, before any site is read."""
+    from .. import kinds
+    from ..plan.desired import desired_state
+
+    result = checked_spec(paths, variables, "nothing was read from the site")
     documents = [document.data for document in result.documents]
     return desired_state(kinds.doomed(documents) if destroy else documents), \
         tuple(result.files)

@@ -58,8 +58,7 @@ def export(target_name: str | None, slugs: tuple[str, ...], category_names: tupl
     configure_logging(debug)
     selection = select(env_name, target_name)
     target = selection.target(target_name)
-    where = f"Environment: {selection.env_name} · " if selection.env_name else ""
-    click.echo(where + target.describe(), err=True)
+    click.echo(selection.first_line(target), err=True)
     calls = 0
 
     async def read() -> object:

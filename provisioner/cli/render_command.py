@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .common import color_text, env_options, fail, plural, select, template_options
+from .common import checked_spec, env_options, fail, plural, select, template_options
 
 
 @click.command()
@@ -28,17 +28,14 @@ def render(paths: tuple[str, ...], out_file: Path | None, var_assignments: tuple
     """
     from ..client.errors import ProvisionerError
     from ..export.write import to_yaml, write_text
-    from ..spec.loader import load
 
     selection = select(env_name)
     paths = selection.spec_paths(paths)
-    result = load(paths, selection.variables(var_assignments, var_files))
-    for problem in result.problems:
-        click.echo(color_text(problem.format(), fg="red" if problem.is_error else "yellow"),
-                   err=True)
-    if not result.ok:
-        fail(f"the spec has {'more than ' if result.truncated else ''}"
-             f"{plural(len(result.errors), 'error')}; nothing was rendered")
+    try:
+        result = checked_spec(paths, selection.variables(var_assignments, var_files),
+                              "nothing was rendered")
+    except ProvisionerError as error:
+        fail(str(error))
     document: dict[str, list[object]] = {}
     for doc in result.documents:
         if isinstance(doc.data, dict):

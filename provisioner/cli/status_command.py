@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..client.errors import ProvisionerError
+from ..spec.shapes import mapping
 from .common import (
     color_text,
     configure_logging,
@@ -70,8 +71,7 @@ def status(paths: tuple[str, ...], target_name: str | None, as_json: bool, debug
     selection = select(env_name, target_name)
     paths = selection.spec_paths(paths)
     target = selection.target(target_name)
-    where = f"Environment: {selection.env_name} · " if selection.env_name else ""
-    click.echo(where + target.describe(), err=as_json)
+    click.echo(selection.first_line(target), err=as_json)
     try:
         desired, files = load_desired(
             paths, variables=selection.variables(var_assignments, var_files))
@@ -131,9 +131,9 @@ def _event_status(slug: str, event: Resource | None, live: State, changes: int
         return {"slug": slug, "found": False, "changes": changes, "tickets": []}
     raw = event.raw
     zone = event_zone(event)
-    settings = _mapping(raw.get("dateAndTimeSettings"))
-    registration = _mapping(raw.get("registration"))
-    currency = str(_mapping(registration.get("tickets")).get("currency") or "")
+    settings = mapping(raw.get("dateAndTimeSettings"))
+    registration = mapping(raw.get("registration"))
+    currency = str(mapping(registration.get("tickets")).get("currency") or "")
     start = settings.get("startDate")
     tickets = [_ticket_status(t, zone, currency) for t in live.of_kind(kinds.TICKET.name, slug)]
     revenues = [t["revenue"] for t in tickets if t["revenue"] is not None]
@@ -152,11 +152,11 @@ def _ticket_status(ticket: Resource, zone: ZoneInfo | None, currency: str) -> di
     from .render import local_time
 
     raw = ticket.raw or {}
-    sales = _mapping(raw.get("salesDetails"))
-    pricing = _mapping(raw.get("pricingMethod"))
+    sales = mapping(raw.get("salesDetails"))
+    pricing = mapping(raw.get("pricingMethod"))
     sold = int(sales.get("soldCount") or 0)
     price, revenue = _price(pricing, sold)
-    period = _mapping(raw.get("salePeriod"))
+    period = mapping(raw.get("salePeriod"))
     sale = str(raw.get("saleStatus") or "")
     said = "sold out" if sales.get("soldOut") else SALE_WORDS.get(sale, sale.lower() or None)
     starts = period.get("startDate")
@@ -175,18 +175,18 @@ def _price(pricing: dict[str, Any], sold: int) -> tuple[str | None, str | None]:
     """The ticket's price as shown (`"299.00"`, `"free"`, `"from 10.00"`) and its revenue."""
     if pricing.get("free"):
         return "free", "0.00"
-    fixed = _mapping(pricing.get("fixedPrice")).get("value")
+    fixed = mapping(pricing.get("fixedPrice")).get("value")
     if fixed is not None:
         try:
             return str(fixed), _money(Decimal(str(fixed)) * sold)
         except InvalidOperation:
             return str(fixed), None
-    guest = _mapping(pricing.get("guestPrice")).get("value")
+    guest = mapping(pricing.get("guestPrice")).get("value")
     if guest is not None:
         return f"from {guest}", None  # guests choose: what they paid is not in the API
-    options = _mapping(pricing.get("pricingOptions")).get("optionDetails")
+    options = mapping(pricing.get("pricingOptions")).get("optionDetails")
     if isinstance(options, list) and options:
-        values = [str(_mapping(_mapping(o).get("price")).get("value")) for o in options]
+        values = [str(mapping(mapping(o).get("price")).get("value")) for o in options]
         if len(values) > 1:  # which option each sale was is not in the API
             return " / ".join(values), None
         try:
@@ -198,10 +198,6 @@ def _price(pricing: dict[str, Any], sold: int) -> tuple[str | None, str | None]:
 
 def _money(amount: Decimal) -> str:
     return f"{amount.quantize(Decimal('0.01'))}"
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def human_status(report: dict[str, Any], color: bool = False) -> str:

@@ -27,11 +27,11 @@ import click
 
 from ..client.errors import ProvisionerError
 from .common import (
+    checked_spec,
     color_text,
     configure_logging,
     env_options,
     fail,
-    plural,
     select,
     template_options,
 )
@@ -88,7 +88,6 @@ def watch(paths: tuple[str, ...], listen: str | None, public_key_file: Path | No
     Without SPEC, the workspace's specs. Needs --listen (with a public key) or --poll.
     """
     from ..model import ALLOW_CANCEL, ALLOW_SOLD_DELETE
-    from ..spec.loader import load
 
     if not listen and not poll:
         raise click.UsageError("give --listen HOST:PORT to receive webhooks, --poll SECONDS "
@@ -103,14 +102,12 @@ def watch(paths: tuple[str, ...], listen: str | None, public_key_file: Path | No
     selection = select(env_name, target_name)
     paths = selection.spec_paths(paths)
     target = selection.target(target_name)
-    where = f"Environment: {selection.env_name} · " if selection.env_name else ""
-    click.echo(where + target.describe(), err=as_json)
-    result = load(paths, selection.variables(var_assignments, var_files))
-    for problem in result.problems:
-        click.echo(color_text(problem.format(), fg="red" if problem.is_error else "yellow"),
-                   err=True)
-    if not result.ok:
-        fail(f"the spec has {plural(len(result.errors), 'error')}; nothing is watched")
+    click.echo(selection.first_line(target), err=as_json)
+    try:
+        result = checked_spec(paths, selection.variables(var_assignments, var_files),
+                              "nothing is watched")
+    except ProvisionerError as error:
+        fail(str(error))
     documents = [d.data for d in result.documents if isinstance(d.data, dict)]
     key = _public_key(public_key_file, public_key_url) if address else None
     allowed = frozenset(flag for flag, given in ((ALLOW_SOLD_DELETE, allow_delete_sold),

@@ -256,7 +256,8 @@ class Watcher:
 
     async def counter(self, hook: Webhook) -> None:
         order = hook.entity or {}
-        slug = self.event_ids.get(str(order.get("eventId")))
+        event_id = str(order.get("eventId"))
+        slug = self.event_ids.get(event_id)
         if slug is None:
             return  # an event the spec does not name
         items = ((order.get("invoice") or {}).get("items")) or []
@@ -265,7 +266,6 @@ class Watcher:
         assert reader is not None
         from ..plan.live import read_children
 
-        event_id = next(i for i, s in self.event_ids.items() if s == slug)
         async with self.lock:
             definitions = await read_children(self.client, reader, [event_id])
         for definition in definitions:
