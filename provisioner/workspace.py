@@ -26,7 +26,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,6 +142,10 @@ def current_workspace() -> Workspace | None:
 
 def load_workspace(file: Path) -> Workspace:
     """Read and check `file` whole; any mistake raises `WorkspaceError` naming its line."""
+    # imported here, not with the module: every command looks for a workspace file, and
+    # many runs find none to parse
+    import tomllib
+
     try:
         with open(file, "rb") as handle:
             raw = handle.read(MAX_WORKSPACE_BYTES + 1)

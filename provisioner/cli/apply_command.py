@@ -11,7 +11,6 @@ a conflict or was skipped.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -103,7 +102,10 @@ def destroy(paths: tuple[str, ...], target_name: str | None, **options: Any) -> 
 def run(paths: tuple[str, ...], target_name: str | None, options: dict[str, Any], *,
         destroy: bool) -> None:
     """One apply (or destroy) run, from the parsed options to the exit code."""
-    # the heavy stages load only when apply runs, so other commands start fast
+    # the heavy stages (asyncio, the client, rich) load only when apply runs, not for
+    # `apply --help` nor for `sandbox`, which imports this module for DEFAULT_LOCK_TIMEOUT
+    import asyncio
+
     from .apply_session import AlreadyApplied, Session, empty_report, report_text, saved_plan
     from .progress import problems, report_json, summary
 

@@ -1,20 +1,25 @@
-"""The `provisioner` command group and its commands `validate`, `plan` and `emulator serve`
-(`apply` is in `apply_command`). Exit codes: 0 success, 1 a problem the user can fix, 2 bad
-usage. Each command imports its stages when it runs, so the CLI starts fast."""
+"""The `provisioner` command group and its commands `validate`, `plan`, `schema` and `emulator
+serve` (`apply`, `destroy`, `export`, `render`, `sandbox`, `status` and `watch` are in modules
+of their own, `LAZY_COMMANDS`). Exit codes: 0 success, 1 a problem the user can fix, 2 bad
+usage.
+
+The CLI starts fast because it imports only what the command given needs: each command imports
+its stages when it runs, and the group imports a command of `LAZY_COMMANDS` only when that
+command is run or completed; `--help` lists those by the summaries kept here.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+from gettext import gettext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from .. import __version__
-from ..client.errors import ProvisionerError
-from .apply_command import apply, destroy
 from .common import (
     color_text,
     configure_logging,
@@ -27,13 +32,10 @@ from .common import (
     use_color,
 )
 from .environments import ARGV, run_for_all
-from .export_command import export
-from .render_command import render
-from .sandbox_command import sandbox
-from .status_command import status
-from .watch_command import watch
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from ..spec.loader import LoadResult
 
 
@@ -41,11 +43,67 @@ ENV_PREFIX = "PROVISIONER_"
 # options never read from the environment: a variable must not turn every run into --version
 NOT_FROM_ENVIRONMENT = ("--version", "--help")
 
+# The commands imported only when they run (or are completed, or show their own help), so
+# that `--help`, `validate` and the other commands here do not pay for their modules and what
+# those import. Each is the command of that name in `provisioner.cli.<module>`; `--help` lists
+# it by the first paragraph of its help, kept here so that listing imports nothing
+# (tests/cli/test_lazy_commands.py holds each summary to its command's help).
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "apply": ("apply_command",
+              "Make the site match the spec: plan, show, ask, apply, check."),
+    "destroy": ("apply_command",
+                "Delete from the site every event and category the spec names: plan, show, "
+                "ask, apply, check."),
+    "export": ("export_command",
+               "Write the site's events and categories as a spec. Reads only."),
+    "render": ("render_command",
+               "Print the spec with every template construct expanded: plain YAML, valid on "
+               "its own."),
+    "sandbox": ("sandbox_command",
+                "The local sandbox (`--target local`): copy a site into it, empty it, sell "
+                "tickets."),
+    "status": ("status_command",
+               "Show how the spec's events stand on the site: ticket sales, sale status, "
+               "drift."),
+    "watch": ("watch_command",
+              "Watch the spec's events: drift as it happens, the ticket counter, sale starts."),
+}
+
 
 class ProvisionerGroup(click.Group):
     """The command group, keeping the command line as given (for `--all-envs`, which runs
     it again per environment) and keeping bad usage apart from "changes": under
-    `--detailed-exitcode` exit 2 means the plan has changes, so a usage error exits 1."""
+    `--detailed-exitcode` exit 2 means the plan has changes, so a usage error exits 1.
+
+    It also holds the commands of `LAZY_COMMANDS`, importing each on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            command = getattr(_command_module(LAZY_COMMANDS[cmd_name][0]), cmd_name)
+            _options_everywhere(command)
+            self.add_command(command)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands section of `--help`, as click writes it, with a command not imported
+        yet standing in as a command of its summary: shortened to fit just as its own help
+        would be, and imported for nothing."""
+        shown: list[tuple[str, click.Command]] = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is None:
+                command = click.Command(name, help=LAZY_COMMANDS[name][1])
+            if not command.hidden:
+                shown.append((name, command))
+        if not shown:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in shown)
+        with formatter.section(gettext("Commands")):
+            formatter.write_dl([(name, command.get_short_help_str(limit))
+                                for name, command in shown])
 
     def make_context(self, info_name: str | None, args: list[str],
                      parent: click.Context | None = None, **extra: Any) -> click.Context:
@@ -107,13 +165,28 @@ def main(context: click.Context, no_color: bool) -> None:
         context.color = True
 
 
-main.add_command(apply)
-main.add_command(destroy)
-main.add_command(export)
-main.add_command(sandbox)
-main.add_command(render)
-main.add_command(status)
-main.add_command(watch)
+def _command_module(name: str) -> ModuleType:
+    """The module `provisioner.cli.<name>` of a lazy command, imported now. Each import is
+    spelled out, so that tests/test_architecture.py reads them with every other import."""
+    if name == "apply_command":
+        from . import apply_command
+        return apply_command
+    if name == "export_command":
+        from . import export_command
+        return export_command
+    if name == "render_command":
+        from . import render_command
+        return render_command
+    if name == "sandbox_command":
+        from . import sandbox_command
+        return sandbox_command
+    if name == "status_command":
+        from . import status_command
+        return status_command
+    if name == "watch_command":
+        from . import watch_command
+        return watch_command
+    raise LookupError(f"no command module {name!r}")
 
 
 def _options_everywhere(command: click.Command) -> None:
@@ -419,6 +492,7 @@ def schema(strict: bool, out_file: Path | None) -> None:
     """Print the JSON Schema of a spec, for editors (the YAML language server, VS Code,
     JetBrains): save it and point a spec's `# yaml-language-server: $schema=` line at it.
     """
+    from ..client.errors import ProvisionerError
     from ..export.write import write_text
     from ..spec.schema import PUBLISHED_SCHEMA_NAME, SCHEMA_NAME, schema_text
 

@@ -12,8 +12,8 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from ..client.errors import ProvisionerError
-
+# the package's other modules are imported inside the functions that use them (here only for
+# the type checker): `--help` imports this module and needs none of them
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
@@ -114,6 +114,7 @@ class Selection:
         """Where calls go: the environment's site, else `--target` and WIX_* as always. A
         malformed `--target` is bad usage (exit 2); anything else wrong, such as missing or
         unusable credentials, exits 1."""
+        from ..client.errors import ProvisionerError
         from ..client.target import TargetUsageError, resolve_target
         from ..workspace import environment_target
 
@@ -263,6 +264,7 @@ def checked_spec(paths: Sequence[str], variables: VarInputs | None, outcome: str
                  ) -> LoadResult:
     """Load and check the spec in `paths`, printing its problems on stderr; a spec with
     errors raises `ProvisionerError` ending in `outcome` ("nothing was rendered")."""
+    from ..client.errors import ProvisionerError
     from ..spec.loader import load
 
     result = load(paths, variables or var_inputs())

@@ -14,10 +14,8 @@ markdown document with a heading per environment.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +23,6 @@ from typing import Any, NoReturn
 
 import click
 
-from ..spec.files import MAX_FILE_BYTES, Unreadable, read_stdin
 from .common import Selection, color_text, given_as, use_color
 
 ARGV = "provisioner.argv"  # the context's meta key holding the command line as given
@@ -69,6 +66,9 @@ def child_environment(name: str, color: bool, environ: Mapping[str, str]) -> dic
 
 async def _run_one(arguments: Sequence[str], name: str, merge: bool, color: bool,
                    given: bytes | None) -> Finished:
+    import asyncio
+    import subprocess
+
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "provisioner", *arguments,
         stdin=subprocess.DEVNULL if given is None else subprocess.PIPE,
@@ -87,6 +87,12 @@ def run_everywhere(names: Sequence[str], mode: str, outcomes: Mapping[int, str])
     """Run the current command for each environment in `names` at once and print the
     sections; `mode` is "human", "json" or "markdown"; `outcomes` words an exit code in the
     closing summary (`{2: "changes"}`). Exits with the worst code."""
+    # imported here, not with the module: the command group imports this module at start
+    # (for ARGV), and only --all-envs needs asyncio, a large import
+    import asyncio
+
+    from ..spec.files import MAX_FILE_BYTES, Unreadable, read_stdin
+
     context = click.get_current_context()
     arguments = child_arguments(context.find_root().meta.get(ARGV, sys.argv[1:]))
     color = mode == "human" and use_color(sys.stdout)
@@ -118,6 +124,8 @@ def run_everywhere(names: Sequence[str], mode: str, outcomes: Mapping[int, str])
 
 async def _run_all(arguments: Sequence[str], names: Sequence[str], mode: str,
                    color: bool, given: bytes | None) -> list[Finished]:
+    import asyncio
+
     # human output keeps each run's stderr in place among its lines; machine output keeps
     # stdout clean for the document
     tasks = [asyncio.create_task(_run_one(arguments, name, mode == "human", color, given))

@@ -10,7 +10,6 @@ bad usage.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -49,6 +48,10 @@ def export(target_name: str | None, slugs: tuple[str, ...], category_names: tupl
     API's defaults or filled in by the site are left out. What a spec cannot say is listed as
     a warning. `plan` of the export against the same site shows no changes.
     """
+    # imported with the command's other stages, when it runs: its `--help` and shell
+    # completion need none of them
+    import asyncio
+
     from .. import kinds
     from ..client.session import connect
     from ..export.document import export_state

@@ -13,7 +13,6 @@ what it did. Exit codes: 0 done, 1 an error, 2 bad usage.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import click
@@ -35,6 +34,10 @@ def _local() -> Any:
 
 
 def _run(steps: Any) -> Any:
+    # imported with the command's other stages, when it runs: its `--help` and shell
+    # completion need none of them
+    import asyncio
+
     try:
         return asyncio.run(steps)
     except ProvisionerError as error:

@@ -15,7 +15,6 @@ usage.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import sys
@@ -63,6 +62,10 @@ def status(paths: tuple[str, ...], target_name: str | None, as_json: bool, debug
 
     Reads only, in the calls `plan` makes. Without SPEC, the workspace's specs.
     """
+    # imported with the command's other stages, when it runs: its `--help` and shell
+    # completion need none of them
+    import asyncio
+
     from ..client.session import connect
     from ..plan.build import build_plan
     from ..plan.live import live_state

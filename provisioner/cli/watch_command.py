@@ -14,14 +14,12 @@ Exit codes: 0 stopped, 1 it could not start (a bad spec, key, target or address)
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import signal
-import socket
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -35,6 +33,11 @@ from .common import (
     select,
     template_options,
 )
+
+# asyncio and socket (which asyncio imports too) are imported by the functions that run the
+# watch: `watch --help` and shell completion need neither
+if TYPE_CHECKING:
+    import socket
 
 MAX_BODY = 1024 * 1024  # bytes of a delivery; a webhook carries one entity
 EXEC_TIMEOUT = 30.0  # seconds an --exec command may take per notice
@@ -87,6 +90,8 @@ def watch(paths: tuple[str, ...], listen: str | None, public_key_file: Path | No
 
     Without SPEC, the workspace's specs. Needs --listen (with a public key) or --poll.
     """
+    import asyncio
+
     from ..model import ALLOW_CANCEL, ALLOW_SOLD_DELETE
 
     if not listen and not poll:
@@ -161,6 +166,8 @@ def _public_key(file: Path | None, url: str | None) -> Any:
 
 async def _serve(target: Any, documents: list[dict[str, Any]],
                  address: tuple[str, int] | None, key: Any, options: dict[str, Any]) -> None:
+    import asyncio
+
     import uvicorn
 
     from ..client.session import connect
@@ -216,6 +223,8 @@ def _receiver(watcher: Any, key: Any, site_id: str) -> Any:
     """The starlette app: verify each POST, answer at once, act in the background. A
     webhook about another site than the watched one (an app installed on several) is
     answered and left alone."""
+    import asyncio
+
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse
@@ -259,6 +268,8 @@ def _client(request: Any) -> str:
 
 
 def _bind(host: str, port: int) -> socket.socket:
+    import socket
+
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -274,6 +285,8 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 async def _poll(watcher: Any, seconds: float) -> None:
+    import asyncio
+
     while True:
         await asyncio.sleep(seconds)
         await watcher.guarded(watcher.check())
@@ -281,6 +294,8 @@ async def _poll(watcher: Any, seconds: float) -> None:
 
 async def _until_stopped() -> None:
     """Wait for Ctrl-C or SIGTERM (poll-only mode, where no server handles them)."""
+    import asyncio
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -291,6 +306,8 @@ async def _until_stopped() -> None:
 
 async def _run_exec(command: str, notice: Any) -> None:
     """Pipe the notice's JSON to `command`; its failure is said, never fatal."""
+    import asyncio
+
     data = (json.dumps(notice.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
     try:
         process = await asyncio.create_subprocess_shell(

@@ -27,9 +27,9 @@ from importlib import resources
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
 
-import fastjsonschema
-
-if TYPE_CHECKING:  # jsonschema is imported only when a document has errors to explain
+# jsonschema is imported by the first check, fastjsonschema only for a document large enough
+# for the fast path; `provisioner schema`, which only prints the schema, needs neither
+if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
@@ -129,6 +129,8 @@ def checker(schema: dict[str, Any]) -> Draft202012Validator:
 @functools.cache
 def _fast_definition(ref: str) -> Any:
     """The compiled yes/no check of one `#/$defs/NAME` of the schema, or None for other refs."""
+    import fastjsonschema
+
     if not ref.startswith("#/$defs/"):
         return None
     schema = load_schema()
@@ -142,6 +144,7 @@ def pruning_validator() -> Draft202012Validator:
     """jsonschema, skipping every `$ref`'d part (an event, a ticket…) that the compiled check of
     its definition passes: explaining a large document then costs time in proportion to its
     broken parts, not its size."""
+    import fastjsonschema
     from jsonschema import validators
 
     base = type(validator())
@@ -163,6 +166,8 @@ def pruning_validator() -> Draft202012Validator:
 @functools.cache
 def fast_validator() -> Any:
     """A compiled yes/no check: raises fastjsonschema.JsonSchemaException on any violation."""
+    import fastjsonschema
+
     # a copy: fastjsonschema rewrites the `$ref`s of the schema it is given, in place
     return fastjsonschema.compile(copy.deepcopy(load_schema()), use_default=False,
                                   use_formats=False)
@@ -174,6 +179,8 @@ def check_document(doc: Document, problems: list[Problem] | None = None) -> list
     found: list[Problem] = [] if problems is None else problems
     checker = validator()
     if len(doc.values) >= FAST_PATH_MIN_VALUES:
+        import fastjsonschema
+
         try:
             fast_validator()(doc.data)
             return found
