@@ -1,10 +1,19 @@
-"""Requests per second the emulator sustains for get and query calls over loopback.
+"""Server CPU, throughput and latency of the emulator's reads, against a 10 ms CPU bound.
 
-Starts `provisioner emulator serve` in its own process (as a user would), seeds one site with a
-conference (events, ticket definitions, policies), then drives each call from this process with
-several concurrent keep-alive connections for a fixed time and prints throughput and latency.
+Starts `provisioner emulator serve` in its own process (as a user would), seeds one site in a
+single import call (`--events` events, each with 20 ticket definitions, 3 policies and 25
+published schedule items, so List Schedule Items has a draft and a published copy of each),
+then drives each call from this process with several concurrent keep-alive connections for a
+fixed time. The calls: a get, and one full page of 100 objects of each read a plan of 100
+events makes (`$in` / repeated `eventId` over up to 100 events, with the fieldsets the planner
+asks for); of reads longer than a page, the middle page, which costs more to find than the
+first.
 
-    python bench/emulator.py [--seconds 5] [--connections 8] [--events 50]
+For each call it prints throughput and latency, and the emulator process's CPU per call
+(user + system time from /proc/<pid>/stat over the drive, divided by the calls served) as a
+ratio to the bound: the emulator must serve a page of 100 objects in under 10 ms of CPU.
+
+    python bench/emulator.py [--seconds 3] [--connections 8] [--events 100]
 """
 
 from __future__ import annotations
@@ -19,18 +28,27 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 Call = Callable[[httpx.Client], httpx.Response]
 
+BOUND_MS = 10.0  # server CPU allowed for one page of 100 objects
+DEFINITIONS, POLICIES, ITEMS = 20, 3, 25  # per event
+PAGE = 100
+EVENT_FIELDS = ["DETAILS", "TEXTS", "REGISTRATION", "SEO_SETTINGS", "AGENDA", "FORM",
+                "CATEGORIES"]  # what the planner's Query Events asks for
+STATES = ["PUBLISHED", "DRAFT", "VISIBLE", "HIDDEN"]  # what its List Schedule Items asks for
+
 
 def start_server() -> tuple[subprocess.Popen, str, dict[str, str]]:
     script = shutil.which("provisioner", path=str(Path(sys.executable).parent))
     cmd = [script] if script else [sys.executable, "-m", "provisioner.cli"]
-    process = subprocess.Popen([*cmd, "emulator", "serve", "--port", "0"],
+    process = subprocess.Popen([*cmd, "emulator", "serve", "--host", "127.0.0.1", "--port", "0"],
                                stdout=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     values: dict[str, str] = {}
@@ -46,27 +64,59 @@ def start_server() -> tuple[subprocess.Popen, str, dict[str, str]]:
     return process, values["url"], headers
 
 
-def seed(client: httpx.Client, events: int) -> dict[str, str]:
-    """A site with `events` events; the first has 10 ticket definitions and 3 policies."""
-    ids = []
-    for n in range(events):
-        body = {"event": {
-            "title": f"Conference {n}",
+def stamp(day: int, minutes: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z",
+                         time.gmtime(1907400000 + day * 86400 + minutes * 60))
+
+
+def site_export(events: int) -> dict[str, Any]:
+    """A `wix-events-site` export: `events` ticketed events, one a day, with their children."""
+    out: dict[str, Any] = {"format": "wix-events-site", "version": 1, "events": [],
+                           "ticketDefinitions": [], "policies": [], "schedule": [],
+                           "categories": []}
+    ids = [str(uuid.UUID(int=n + 1)) for n in range(events)]
+    for n, event_id in enumerate(ids):
+        out["events"].append({
+            "id": event_id, "title": f"Conference {n}", "slug": f"conference-{n}",
+            "shortDescription": "Two days of talks.",
             "location": {"name": "Hall", "type": "VENUE"},
-            "dateAndTimeSettings": {"startDate": "2030-06-15T16:00:00Z",
-                                    "endDate": "2030-06-16T01:00:00Z",
+            "dateAndTimeSettings": {"startDate": stamp(n, 9 * 60), "endDate": stamp(n, 22 * 60),
                                     "timeZoneId": "Europe/London"},
-            "registration": {"initialType": "TICKETING"}}}
-        ids.append(client.post("/events/v3/events", json=body).raise_for_status().json()
-                   ["event"]["id"])
-    for n in range(10):
-        client.post("/events/v3/ticket-definitions", json={"ticketDefinition": {
-            "eventId": ids[0], "name": f"Tier {n}", "feeType": "FEE_INCLUDED",
-            "pricingMethod": {"fixedPrice": {"value": f"{10 + n}.00", "currency": "USD"}}}})
-    for n in range(3):
-        client.post("/events/v2/policies", json={"policy": {
-            "eventId": ids[0], "name": f"Policy {n}", "body": "Terms."}})
-    return {"event": ids[0], "slug": "conference-0"}
+            "registration": {"initialType": "TICKETING"}})
+        out["ticketDefinitions"] += [{
+            "eventId": event_id, "name": f"Tier {t}", "description": "Entry for one.",
+            "feeType": "FEE_INCLUDED", "initialLimit": 100 + t,
+            "pricingMethod": {"fixedPrice": {"value": f"{10 + t}.00", "currency": "USD"}},
+        } for t in range(DEFINITIONS)]
+        out["policies"] += [{"eventId": event_id, "name": f"Policy {p}", "body": "Terms."}
+                            for p in range(POLICIES)]
+        items = [{"name": f"Talk {i}", "stageName": f"Stage {i % 3}", "tags": ["talk"],
+                  "timeSlot": {"start": stamp(n, 9 * 60 + 30 * i),
+                               "end": stamp(n, 9 * 60 + 30 * i + 25),
+                               "timeZoneId": "Europe/London"}} for i in range(ITEMS)]
+        out["schedule"].append({"eventId": event_id, "items": items, "draftItems": items})
+    out["categories"] = [{"id": str(uuid.UUID(int=10**6 + c)), "name": f"Track {c}",
+                          "eventIds": ids[c::4]} for c in range(4)]
+    return out
+
+
+def seed(url: str, headers: dict[str, str], events: int) -> list[str]:
+    """Import the site in one call; the event ids, in creation order."""
+    body = site_export(events)
+    with httpx.Client(base_url=url, timeout=120) as client:
+        client.put("/_emulator/sites/import", json=body,
+                   headers={"wix-site-id": headers["wix-site-id"]}).raise_for_status()
+    return [event["id"] for event in body["events"]]
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far, from /proc (None where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # after the ")" that ends the command name, utime and stime are the 12th and 13th fields
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def drive(base_url: str, headers: dict[str, str], call: Call, seconds: float,
@@ -98,43 +148,84 @@ def drive(base_url: str, headers: dict[str, str], call: Call, seconds: float,
     return len(latencies), latencies, failures
 
 
+def middle(total: int) -> int:
+    """The offset of the middle full page of `total` objects."""
+    return max(0, min(total // 2, total - PAGE)) // PAGE * PAGE
+
+
+def calls(ids: list[str]) -> dict[str, tuple[str, int, Call]]:
+    """name -> (what one call serves, objects on the page, the call)."""
+    chunk = ids[:PAGE]
+    slugs = [f"conference-{n}" for n in range(len(chunk))]
+
+    def by_event(total: int) -> dict[str, Any]:
+        return {"query": {"filter": {"eventId": {"$in": chunk}},
+                          "paging": {"limit": PAGE, "offset": middle(total)}}}
+
+    items = len(chunk) * ITEMS * 2
+    listing = [("eventId", i) for i in chunk] + [("state", s) for s in STATES]
+    listing += [("paging.limit", str(PAGE)), ("paging.offset", str(middle(items)))]
+    return {
+        "GET event": ("a get", 1, lambda c: c.get(f"/events/v3/events/{ids[0]}")),
+        "POST query events ($in slugs, fieldsets)": (
+            "events", len(chunk), lambda c: c.post("/events/v3/events/query", json={
+                "query": {"filter": {"slug": {"$in": slugs}}, "paging": {"limit": PAGE}},
+                "fields": EVENT_FIELDS, "includeDrafts": True})),
+        "POST query ticket definitions ($in eventId)": (
+            "ticket definitions", min(PAGE, len(chunk) * DEFINITIONS),
+            lambda c: c.post("/events/v3/ticket-definitions/query",
+                             json={**by_event(len(chunk) * DEFINITIONS),
+                                   "fields": ["SALES_DETAILS"]})),
+        "POST query policies ($in eventId)": (
+            "policies", min(PAGE, len(chunk) * POLICIES),
+            lambda c: c.post("/events/v2/policies/query", json=by_event(len(chunk) * POLICIES))),
+        "GET list schedule items (eventId x N)": (
+            "schedule items", min(PAGE, items),
+            lambda c: c.get("/events/v1/schedule", params=listing)),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=3.0, help="driving time per call")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--events", type=int, default=50)
+    parser.add_argument("--events", type=int, default=100)
     args = parser.parse_args()
 
     process, url, headers = start_server()
     try:
-        with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
-            ids = seed(client, args.events)
-        event = ids["event"]
-        calls: dict[str, Call] = {
-            "GET event": lambda c: c.get(f"/events/v3/events/{event}"),
-            "GET event (all fieldsets)": lambda c: c.get(
-                f"/events/v3/events/{event}",
-                params={"fields": ["DETAILS", "REGISTRATION", "URLS", "FORM", "DASHBOARD"]}),
-            "GET event by slug": lambda c: c.get(f"/events/v3/events/slug/{ids['slug']}"),
-            f"POST query events ({args.events} on site, limit 20)": lambda c: c.post(
-                "/events/v3/events/query", json={"query": {"paging": {"limit": 20}}}),
-            "POST query ticket definitions (10, by eventId)": lambda c: c.post(
-                "/events/v3/ticket-definitions/query",
-                json={"query": {"filter": {"eventId": event}}}),
-            "POST query policies (3, by eventId)": lambda c: c.post(
-                "/events/v2/policies/query", json={"query": {"filter": {"eventId": event}}}),
-        }
-        print(f"emulator at {url}; {args.connections} connections, {args.seconds:g} s per call, "
+        began = time.perf_counter()
+        ids = seed(url, headers, args.events)
+        print(f"emulator at {url}; seeded {args.events} events x ({DEFINITIONS} ticket "
+              f"definitions, {POLICIES} policies, {ITEMS} schedule items, published) in "
+              f"{time.perf_counter() - began:.1f} s")
+        print(f"{args.connections} connections, {args.seconds:g} s per call, "
               f"{os.cpu_count()} CPUs (client and server share them)")
-        print(f"{'call':<52} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}")
-        for name, call in calls.items():
+        print(f"{'call':<46} {'objects':>7} {'CPU ms':>7} {'req/s':>8} {'p50 ms':>8} "
+              f"{'p95 ms':>8} {'errors':>7}")
+        verdicts = []
+        for name, (what, objects, call) in calls(ids).items():
+            with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+                found = call(client).raise_for_status().json()  # warm up; fail on a bad call
+            listed = next((v for v in found.values() if isinstance(v, list)), [found])
+            assert len(listed) == objects, f"{name}: {len(listed)} objects, not {objects}"
+            before = cpu_seconds(process.pid)
             count, latencies, failures = drive(url, headers, call, args.seconds,
                                                args.connections)
+            after = cpu_seconds(process.pid)
             latencies.sort()
             p50 = statistics.median(latencies) * 1000
-            p95 = latencies[int(len(latencies) * 0.95) - 1] * 1000
-            print(f"{name:<52} {count / args.seconds:>8.0f} {p50:>8.1f} {p95:>8.1f} "
-                  f"{failures:>7}")
+            p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)] * 1000
+            cpu = None if before is None or after is None else (after - before) * 1000 / count
+            shown = "n/a" if cpu is None else f"{cpu:.1f}"
+            print(f"{name:<46} {objects:>7} {shown:>7} {count / args.seconds:>8.0f} "
+                  f"{p50:>8.1f} {p95:>8.1f} {failures:>7}")
+            subject = what if objects == 1 else f"page of {objects} {what}"
+            verdicts.append(f"{subject}: {shown} ms CPU per call" + (
+                "" if cpu is None else f" = {cpu / BOUND_MS:.2f}× the {BOUND_MS:g} ms bound"))
+        print("server CPU per call:")
+        for verdict in verdicts:
+            print(f"  {verdict}")
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)

@@ -4,7 +4,8 @@
 (API key -> site ids) are stored in the database, so a `--db` file keeps them across restarts.
 `/_emulator/` is the control API (see `control`); it needs no key. Every request first passes
 `guard.RequestGuard`: only the hosts the emulator serves, and control writes only as JSON from
-no foreign origin.
+no foreign origin. The store is given `derived`'s derivations and aggregations, which the
+indexed reads rely on.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.routing import Route
 from . import (
     categories,
     control,
+    derived,
     events,
     faults,
     forms,
@@ -59,6 +61,7 @@ def create_app(
     """An emulator over `db` (a file path, or memory when None) that accepts `credentials`,
     answering loopback names and `hosts` (e.g. the address `serve --host` was given)."""
     store = store or Store(db)
+    store.install(derived.DERIVATIONS, derived.AGGREGATIONS, derived.VERSION)
     with store.transaction() as txn:
         for api_key, site_id in credentials:
             txn.grant(api_key, site_id)

@@ -31,6 +31,12 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: copy.deepcopy(v) for k, v in doc.items() if not k.startswith("_")}
 
 
+def public_read(doc: dict[str, Any]) -> dict[str, Any]:
+    """`public()` of a document just decoded from the store for this response: nothing else
+    holds it, so its values need no copy."""
+    return {k: v for k, v in doc.items() if not k.startswith("_")}
+
+
 def require_id(value: Any, field: str) -> str:
     if value is None or value == "":
         raise fail(field, "is required", "REQUIRED_FIELD")

@@ -5,18 +5,64 @@ server fixed (id, slug, dates, user id) and its life-cycle in `_state` (DRAFT, P
 CANCELED). Everything else a response shows is computed here when rendering: `status` from the
 state and the clock, `registration.type/status`, the ticket price range, formatted dates and
 address, URLs, and the fieldset-gated parts.
+
+A page of events renders with `Related`: the ticket facts, forms and categories its
+fieldsets need, read once for the whole page rather than once per event; and events read for
+that one response are rendered `owned`, their parts shown without copies.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .common import CATEGORIES, FORMS, TICKET_DEFINITIONS, public
+from .common import CATEGORIES, FORMS, TICKET_DEFINITIONS, public, public_read
+from .derived import AS_SHOWN
+from .raw_json import RawJson
 from .scope import Scope
+from .ticket_facts import Sales, TicketRange, from_aggregate
 from .values import format_timestamp, parse_timestamp, stable_id, window_phase
+
+TICKET_FIELDSETS = frozenset({"REGISTRATION", "DASHBOARD"})  # the ones that read definitions
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")  # what %B gives in the C locale
+
+
+@dataclass(frozen=True)
+class Related:
+    """What rendering a page of events reads from other documents, read once for the page:
+    per event, the aggregate of its ticket definitions' facts (see ticket_facts.py), its
+    form, and the site's categories. What is missing is read per event, as without it."""
+
+    tickets: dict[str, str] = field(default_factory=dict)
+    forms: dict[str, dict[str, Any] | RawJson] | None = None  # the FORM fieldset's values
+    categories: list[dict[str, Any]] | None = None
+
+    @classmethod
+    def read(cls, scope: Scope, events: list[dict[str, Any]], fields: set[str]) -> Related:
+        ids = [event["id"] for event in events]
+        txn, site = scope.txn, scope.site
+        forms: dict[str, dict[str, Any] | RawJson] | None = None
+        if "FORM" in fields:
+            # a form stored exactly as the fieldset shows it goes out undecoded
+            forms = {event_id: RawJson(text) if digest == AS_SHOWN
+                     else form_fieldset(json.loads(text))
+                     for event_id, (text, digest) in txn.texts(site, FORMS, ids).items()}
+        return cls(
+            tickets=txn.aggregates(site, TICKET_DEFINITIONS, ids) if fields & TICKET_FIELDSETS
+            else {},
+            forms=forms,
+            categories=txn.list(site, CATEGORIES) if "CATEGORIES" in fields else None,
+        )
+
+    def ticket_facts(self, event_id: str) -> tuple[TicketRange | None, Sales | None]:
+        text = self.tickets.get(event_id)
+        return (None, None) if text is None else from_aggregate(text)
 
 
 def event_status(event: dict[str, Any], now: datetime) -> str:
@@ -34,23 +80,34 @@ def event_status(event: dict[str, Any], now: datetime) -> str:
     return "UPCOMING"
 
 
-def _price_values(definition: dict[str, Any]) -> list[dict[str, str]]:
-    method = definition.get("pricingMethod") or {}
-    if "fixedPrice" in method:
-        return [method["fixedPrice"]]
-    if "guestPrice" in method:
-        return [method["guestPrice"]]
-    options = (method.get("pricingOptions") or {}).get("optionDetails") or []
-    return [o["price"] for o in options if "price" in o]
-
-
 def money(value: str, currency: str) -> dict[str, str]:
     amount = Decimal(value)
     return {"value": value, "currency": currency, "formattedValue": f"{currency} {amount:,.2f}"}
 
 
-def _registration(scope: Scope, event: dict[str, Any], status: str) -> dict[str, Any]:
-    registration = public(event.get("registration") or {})
+def form_fieldset(form: dict[str, Any] | None) -> dict[str, Any]:
+    """The FORM fieldset's value for an event's stored form (None when it has none)."""
+    form = form or {}
+    return {"controls": form.get("controls", []), "messages": form.get("messages", {})}
+
+
+def _ticket_range(scope: Scope, event: dict[str, Any], related: Related | None) -> TicketRange:
+    found = related.ticket_facts(event["id"])[0] if related is not None else None
+    if found is not None:
+        return found
+    return TicketRange.of(scope.txn.list(scope.site, TICKET_DEFINITIONS, event["id"]))
+
+
+def _sales(scope: Scope, event: dict[str, Any], related: Related | None) -> Sales:
+    found = related.ticket_facts(event["id"])[1] if related is not None else None
+    if found is not None:
+        return found
+    return Sales.of(scope.txn.list(scope.site, TICKET_DEFINITIONS, event["id"]))
+
+
+def _registration(scope: Scope, event: dict[str, Any], status: str, related: Related | None,
+                  shown: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    registration = shown(event.get("registration") or {})
     initial = registration.get("initialType", "RSVP")
     if registration.get("registrationDisabled"):
         kind = "NONE"
@@ -60,19 +117,12 @@ def _registration(scope: Scope, event: dict[str, Any], status: str) -> dict[str,
         kind = initial
     sold_out = False
     if initial == "TICKETING":
-        definitions = scope.txn.list(scope.site, TICKET_DEFINITIONS, event["id"])
+        facts = _ticket_range(scope, event, related)
         tickets = registration.setdefault("tickets", {})
-        prices = [p for d in definitions if not d.get("hidden") for p in _price_values(d)]
-        if prices:
-            currency = prices[0]["currency"]
-            low = min(prices, key=lambda p: Decimal(p["value"]))
-            high = max(prices, key=lambda p: Decimal(p["value"]))
-            tickets["lowestPrice"] = money(low["value"], currency)
-            tickets["highestPrice"] = money(high["value"], currency)
-        limited = [d for d in definitions if d.get("initialLimit") is not None]
-        sold_out = bool(definitions) and len(limited) == len(definitions) and all(
-            d.get("_sold", 0) + d.get("_reserved", 0) >= d["initialLimit"] for d in limited
-        )
+        if facts.lowest is not None and facts.highest is not None:
+            tickets["lowestPrice"] = money(*facts.lowest)
+            tickets["highestPrice"] = money(*facts.highest)
+        sold_out = facts.sold_out
         tickets["soldOut"] = sold_out
     registration["type"] = kind
     registration["status"] = _registration_status(scope, registration, kind, status, sold_out)
@@ -107,11 +157,11 @@ def _formatted(dates: dict[str, Any]) -> dict[str, str]:
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
 
     def day(moment: datetime) -> str:
-        return f"{moment:%B} {moment.day}, {moment.year}"
+        return f"{MONTHS[moment.month - 1]} {moment.day}, {moment.year}"
 
     def clock(moment: datetime) -> str:
         hour = moment.hour % 12 or 12
-        return f"{hour}:{moment:%M} {'AM' if moment.hour < 12 else 'PM'}"
+        return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
 
     out = {"startDate": day(local_start), "startTime": clock(local_start)}
     if dates.get("hideEndDate"):
@@ -142,15 +192,19 @@ def site_base_url(site: str) -> str:
     return f"https://site-{site[:8]}.wixsite.com/events"
 
 
-def render_event(scope: Scope, event: dict[str, Any], fields: set[str]) -> dict[str, Any]:
-    """The public Events V3 shape, with only the fieldsets the request asked for."""
+def render_event(scope: Scope, event: dict[str, Any], fields: set[str],
+                 related: Related | None = None, *, owned: bool = False) -> dict[str, Any]:
+    """The public Events V3 shape, with only the fieldsets the request asked for (what they
+    read from other documents taken from `related` when given). An `owned` event was read for
+    this response alone: its parts are shown, and completed, in place rather than copied."""
+    shown = public_read if owned else public
     status = event_status(event, scope.now())
     out: dict[str, Any] = {"id": event["id"]}
-    location = public(event.get("location") or {})
+    location = shown(event.get("location") or {})
     if location.get("address"):
         location["address"]["formattedAddress"] = _formatted_address(location["address"])
     out["location"] = location
-    dates = public(event.get("dateAndTimeSettings") or {})
+    dates = shown(event.get("dateAndTimeSettings") or {})
     dates["recurrenceStatus"] = "ONE_TIME"
     dates["formatted"] = _formatted(dates)
     out["dateAndTimeSettings"] = dates
@@ -188,14 +242,17 @@ def render_event(scope: Scope, event: dict[str, Any], fields: set[str]) -> dict[
             if key in event:
                 out[key] = event[key]
     if "REGISTRATION" in fields:
-        out["registration"] = _registration(scope, event, status)
+        out["registration"] = _registration(scope, event, status, related, shown)
     if "URLS" in fields:
         out["eventPageUrl"] = page
     if "FORM" in fields:
-        form = scope.txn.get(scope.site, FORMS, event["id"]) or {}
-        out["form"] = {"controls": form.get("controls", []), "messages": form.get("messages", {})}
+        forms = related.forms if related is not None else None
+        if forms is None:
+            out["form"] = form_fieldset(scope.txn.get(scope.site, FORMS, event["id"]))
+        else:
+            out["form"] = forms.get(event["id"]) or form_fieldset(None)
     if "DASHBOARD" in fields:
-        out["summaries"] = _summaries(scope, event, status)
+        out["summaries"] = _summaries(scope, event, status, related)
     if "FEED" in fields:
         out["feed"] = {"token": stable_id("feed", event["id"])}
     if "SEO_SETTINGS" in fields:
@@ -208,7 +265,8 @@ def render_event(scope: Scope, event: dict[str, Any], fields: set[str]) -> dict[
         agenda["pageUrl"] = {"base": page["base"], "path": f"{page['path']}/schedule"}
         out["agendaSettings"] = agenda
     if "CATEGORIES" in fields:
-        out["categories"] = {"categories": event_categories(scope, event["id"])}
+        listed = related.categories if related is not None else None
+        out["categories"] = {"categories": event_categories(scope, event["id"], listed)}
     return out
 
 
@@ -227,9 +285,13 @@ def filter_view(event: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def event_categories(scope: Scope, event_id: str) -> list[dict[str, Any]]:
+def event_categories(scope: Scope, event_id: str,
+                     categories: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The categories an event is assigned to; `categories` is the site's, when already read."""
     found = []
-    for category in scope.txn.list(scope.site, CATEGORIES):
+    if categories is None:
+        categories = scope.txn.list(scope.site, CATEGORIES)
+    for category in categories:
         if event_id in category.get("_events", []):
             states = category.get("states") or ["MANUAL"]
             found.append(
@@ -244,12 +306,12 @@ def event_categories(scope: Scope, event_id: str) -> list[dict[str, Any]]:
     return found
 
 
-def _summaries(scope: Scope, event: dict[str, Any], status: str) -> dict[str, Any]:
-    definitions = scope.txn.list(scope.site, TICKET_DEFINITIONS, event["id"])
+def _summaries(scope: Scope, event: dict[str, Any], status: str,
+               related: Related | None) -> dict[str, Any]:
+    sales = _sales(scope, event, related)
     currency = ((event.get("registration") or {}).get("tickets") or {}).get("currency", "USD")
-    sold = sum(d.get("_sold", 0) for d in definitions)
-    revenue = sum((Decimal(d.get("_revenue", "0")) for d in definitions), Decimal(0))
-    amount = f"{revenue:.2f}"
+    sold = sales.sold
+    amount = f"{sales.revenue:.2f}"
     summaries: dict[str, Any] = {
         "rsvps": {"totalCount": 0, "yesCount": 0, "noCount": 0, "waitlistCount": 0},
         "tickets": {

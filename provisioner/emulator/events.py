@@ -36,7 +36,7 @@ from .common import (
     load,
 )
 from .errors import FailedPrecondition, NotFound
-from .event_model import event_status, filter_view, render_event, shifted
+from .event_model import Related, event_status, filter_view, render_event, shifted
 from .event_spec import (
     CREATE_SPEC,
     REQUESTED_FIELDS,
@@ -53,7 +53,7 @@ from .event_spec import (
 from .fields import check, fail
 from .http import Ctx, Endpoint
 from .params import body_object, int_param, requested_fields
-from .query import RANGE, QField, QuerySpec, compile_filter, ops, run_query
+from .query import RANGE, QField, QuerySpec, Window, compile_filter, lookup, ops, run_query
 from .ticket_definitions import announce as announce_definition
 from .values import format_timestamp, new_id, stable_id
 from .webhooks import EVENT
@@ -187,17 +187,33 @@ def get_event_by_slug(ctx: Ctx) -> dict[str, Any]:
     slug = ctx.path["slug"]
     if not 1 <= len(slug) <= 130:
         raise fail("slug", "must be 1 to 130 characters long", "MAX_LENGTH")
-    for event in ctx.txn.list(ctx.site, EVENTS):
+    found = ctx.txn.find(ctx.site, EVENTS, [slug], by_key=True)  # the slug is the key
+    for event in ctx.txn.list(ctx.site, EVENTS) if found is None else found:
         if event["slug"] == slug:
             return _respond(ctx, event)
     raise NotFound(f"No event with slug {slug!r}", code="EVENT_NOT_FOUND")
 
 
-def _visible(ctx: Ctx, include_drafts: Any) -> list[dict[str, Any]]:
+def _include_drafts(ctx: Ctx) -> bool:
+    include_drafts = ctx.body.get("includeDrafts")
     if include_drafts is not None and not isinstance(include_drafts, bool):
         raise fail("includeDrafts", "Expected a boolean.", "FORMAT")
+    return bool(include_drafts)
+
+
+def _visible(ctx: Ctx, include_drafts: bool) -> list[dict[str, Any]]:
     events = ctx.txn.list(ctx.site, EVENTS)
     return [e for e in events if include_drafts or e.get("_state") != "DRAFT"]
+
+
+def _looked_up(ctx: Ctx, flt: Any) -> list[dict[str, Any]] | None:
+    """The stored events a filter on `slug` or `id` alone names, looked up in the index (in
+    creation order); None for any other filter."""
+    for name, by_key in (("slug", True), ("id", False)):
+        found = lookup(EVENT_QUERY, flt, name)
+        if found is not None and found.values is not None:
+            return ctx.txn.find(ctx.site, EVENTS, found.values, by_key=by_key)
+    return None
 
 
 def _base_docs(ctx: Ctx, events: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict]]:
@@ -208,13 +224,30 @@ def _base_docs(ctx: Ctx, events: list[dict[str, Any]]) -> list[tuple[dict[str, A
 
 def query_events(ctx: Ctx) -> dict[str, Any]:
     fields = _fields(ctx)
-    pairs = _base_docs(ctx, _visible(ctx, ctx.body.get("includeDrafts")))
-    by_id = {doc["id"]: stored for doc, stored in pairs}
-    result = run_query(
-        EVENT_QUERY, [doc for doc, _ in pairs], ctx.body.get("query"),
-        site=ctx.site, cursors=ctx.state.cursors,
-    )
-    events = [render_event(ctx.scope, by_id[doc["id"]], fields) for doc in result.items]
+    include_drafts = _include_drafts(ctx)
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+    def views() -> list[dict[str, Any]]:
+        pairs.extend(_base_docs(ctx, _visible(ctx, include_drafts)))
+        return [doc for doc, _ in pairs]
+
+    def indexed(flt: Any, offset: int, limit: int) -> Window | None:
+        found = _looked_up(ctx, flt)
+        if found is None:
+            return None
+        shown = [e for e in found if include_drafts or e.get("_state") != "DRAFT"]
+        return Window(len(shown), shown[offset : offset + limit])
+
+    result = run_query(EVENT_QUERY, views, ctx.body.get("query"), site=ctx.site,
+                       cursors=ctx.state.cursors, index=indexed)
+    if result.indexed:
+        page = result.items  # the stored events themselves
+    else:
+        by_id = {doc["id"]: stored for doc, stored in pairs}
+        page = [by_id[doc["id"]] for doc in result.items]
+    related = Related.read(ctx.scope, page, fields)
+    # the page's events were read for this response alone
+    events = [render_event(ctx.scope, event, fields, related, owned=True) for event in page]
     return {"events": events, EVENT_QUERY.metadata_key: result.metadata}
 
 
@@ -225,7 +258,7 @@ def count_events_by_status(ctx: Ctx) -> dict[str, Any]:
         raise fail("facet", "Expected an array of strings.", "FORMAT")
     if len(facets) > 20:
         raise fail("facet", "must have at most 20 items", "MAX_SIZE")
-    docs = [d for d, _ in _base_docs(ctx, _visible(ctx, ctx.body.get("includeDrafts")))]
+    docs = [d for d, _ in _base_docs(ctx, _visible(ctx, _include_drafts(ctx)))]
     matched = [d for d in docs if predicate(d)]
     out: dict[str, Any] = {}
     for facet in facets:
@@ -247,8 +280,9 @@ def list_events_by_category(ctx: Ctx) -> dict[str, Any]:
     events = [ctx.txn.get(ctx.site, EVENTS, eid) for eid in category.get("_events", [])]
     listed = [e for e in events if e is not None and e.get("_state") != "DRAFT"]
     page = listed[offset : offset + limit]
+    related = Related.read(ctx.scope, page, fields)
     return {
-        "events": [render_event(ctx.scope, e, fields) for e in page],
+        "events": [render_event(ctx.scope, e, fields, related, owned=True) for e in page],
         "pagingMetadata": {"count": len(page), "offset": offset, "total": len(listed),
                            "tooManyToCount": False},
     }

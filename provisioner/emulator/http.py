@@ -10,8 +10,9 @@ module wraps each handler so that it
   `MAX_JSON_DEPTH` or holds a lone surrogate (`"\\ud800"`, which no store or response can
   encode) is a 400;
 - runs inside one store transaction, so every request is atomic;
-- answers 200 with the handler's dict, or the Wix error envelope for an `ApiError`, or
-  `{"message": "", "details": {}}` with 500 for a bug (logged, never hidden).
+- answers 200 with the handler's dict (in which a `raw_json.RawJson` is spliced in as it is),
+  or the Wix error envelope for an `ApiError`, or `{"message": "", "details": {}}` with 500
+  for a bug (logged, never hidden).
 
 Query-string keys a handler does not read are ignored: Wix's SDK repeats path parameters there.
 A handler reads the request from its `Ctx` and hands models only `ctx.scope` (see scope.py).
@@ -42,6 +43,7 @@ from .errors import (
     Unauthenticated,
 )
 from .query import CursorStore
+from .raw_json import encode
 from .scope import Notice, Scope
 from .store import Store, Txn
 from .values import utc_now
@@ -250,7 +252,7 @@ def run_handler(handler: Handler, state: EmulatorState, request: Request, body: 
             ctx = Ctx(request, scope, key, body, dict(request.path_params), state)
             result = handler(ctx)
         state.publish(scope.notices)
-        return JSONResponse(result)
+        return Response(encode(result), media_type="application/json")
     except ApiError as error:
         return error_response(error)
     except Exception:

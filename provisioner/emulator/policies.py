@@ -49,7 +49,7 @@ from .errors import FailedPrecondition, stale_revision
 from .fields import AnyJson, F, Obj, Str, check, fail
 from .http import Ctx, Endpoint, aliased
 from .params import body_object
-from .query import EQ, RANGE, QField, QuerySpec, ops, run_query
+from .query import EQ, RANGE, QField, QuerySpec, Window, lookup, ops, run_query
 from .scope import Scope
 from .values import format_timestamp, new_id
 from .webhooks import POLICY
@@ -196,15 +196,26 @@ def query_policies(ctx: Ctx) -> dict[str, Any]:
     query = ctx.body.get("query")
     if query is None:
         raise fail("query", "is required", "REQUIRED_FIELD")
-    by_event: dict[str, list[dict[str, Any]]] = {}
-    for policy in ctx.txn.list(ctx.site, POLICIES):
-        by_event.setdefault(policy["eventId"], []).append(policy)
-    ordered = [
-        render(policy)
-        for event in ctx.txn.list(ctx.site, EVENTS)
-        for policy in display_order(by_event.get(event["id"], []))
-    ]
-    result = run_query(POLICY_QUERY, ordered, query, site=ctx.site, cursors=ctx.state.cursors)
+
+    def ordered() -> list[dict[str, Any]]:
+        by_event: dict[str, list[dict[str, Any]]] = {}
+        for policy in ctx.txn.list(ctx.site, POLICIES):
+            by_event.setdefault(policy["eventId"], []).append(policy)
+        return [
+            render(policy)
+            for event in ctx.txn.list(ctx.site, EVENTS)
+            for policy in display_order(by_event.get(event["id"], []))
+        ]
+
+    def indexed(flt: Any, offset: int, limit: int) -> Window | None:
+        """By `eventId` (or no filter): the page alone, read in display order from the index."""
+        found = lookup(POLICY_QUERY, flt, "eventId")
+        page = None if found is None else ctx.txn.children_by_parent(
+            ctx.site, POLICIES, EVENTS, found.values, offset=offset, limit=limit)
+        return None if page is None else Window(page.total, [render(p) for p in page.docs])
+
+    result = run_query(POLICY_QUERY, ordered, query, site=ctx.site, cursors=ctx.state.cursors,
+                       index=indexed)
     return {"policies": result.items, POLICY_QUERY.metadata_key: result.metadata}
 
 

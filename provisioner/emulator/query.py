@@ -10,6 +10,12 @@ naming what was wrong, never a 500.
 Semantics follow the Wix article on the query language: implicit equality; a scalar matches an
 array field that contains it; a list matches an array field exactly; `$startsWith` ignores case;
 `$exists: false` matches a missing or null field.
+
+Indexed reads: an endpoint may also hand `run_query` an `index`, which answers a query with no
+sort straight from the store (a `Window`: the total and the page) when its filter is one the
+store can answer, typically `lookup()`'s "this field equals one of these strings"; it answers
+None otherwise, and the items are filtered here as usual. The request is checked the same way
+on both paths, so errors and metadata cannot differ.
 """
 
 from __future__ import annotations
@@ -396,6 +402,55 @@ class CursorStore:
 class QueryResult:
     items: list[dict[str, Any]]
     metadata: dict[str, Any]
+    indexed: bool = False  # the items came from the `index`, not from the list given
+
+
+@dataclass(frozen=True)
+class Window:
+    """A query's matches as an index reads them: how many, and the page asked for."""
+
+    total: int
+    items: list[dict[str, Any]]
+
+
+# an endpoint's indexed read: (checked filter, offset, limit) -> its matches, or None when
+# the index cannot answer that filter (the items are filtered as usual)
+Index = Callable[[Any, int, int], "Window | None"]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A filter that only asks one field to equal one of `values` (None: no filter at all)."""
+
+    values: list[str] | None
+
+
+def lookup(spec: QuerySpec, flt: Any, name: str) -> Lookup | None:
+    """`flt` as a `Lookup` on the field `name`, when it is nothing more: absent or `{}`,
+    `{name: "v"}`, `{name: {"$eq": "v"}}` or `{name: {"$in": ["v", ...]}}` (older spellings
+    of the field and operator aliases included). Only strings are read as values: on a
+    string field they match exactly as the general filter does."""
+    if flt is None or flt == {}:
+        return Lookup(None)
+    if not isinstance(flt, dict) or len(flt) != 1:
+        return None
+    ((key, value),) = flt.items()
+    resolved = spec.resolve(key)
+    if resolved is None or resolved[0] != name or resolved[1].type != "string":
+        return None
+    if isinstance(value, str):
+        return Lookup([value])
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    ((op, arg),) = value.items()
+    op = spec.op_aliases.get(op, op)
+    if op not in resolved[1].ops:
+        return None
+    if op == "$eq" and isinstance(arg, str):
+        return Lookup([arg])
+    if op == "$in" and isinstance(arg, list) and all(isinstance(a, str) for a in arg):
+        return Lookup(list(dict.fromkeys(arg)))
+    return None
 
 
 def _limit(spec: QuerySpec, raw: Any, where: str) -> int:
@@ -422,14 +477,16 @@ def _offset(raw: Any, where: str) -> int:
 
 def run_query(
     spec: QuerySpec,
-    items: list[dict[str, Any]],
+    items: list[dict[str, Any]] | Callable[[], list[dict[str, Any]]],
     query: Any,
     *,
     site: str,
     cursors: CursorStore,
     extra_filter: Predicate | None = None,
+    index: Index | None = None,
 ) -> QueryResult:
-    """Filter, sort and page `items` (already in the endpoint's default order)."""
+    """Filter, sort and page `items` (already in the endpoint's default order; a callable is
+    called only when they are needed), or let `index` answer a query without a sort."""
     if query is None:
         query = {}
     if not isinstance(query, dict):
@@ -468,20 +525,29 @@ def run_query(
 
     predicate = compile_filter(spec, flt)
     order = parse_sort(spec, sort)
-    matched = [d for d in items if predicate(d) and (extra_filter is None or extra_filter(d))]
-    matched = apply_sort(matched, order)
-    page = matched[offset : offset + limit]
+    window = None
+    if index is not None and not order and extra_filter is None:
+        window = index(flt, offset, limit)
+    if window is not None:
+        total, page = window.total, window.items
+    else:
+        listed = items() if callable(items) else items
+        matched = [d for d in listed
+                   if predicate(d) and (extra_filter is None or extra_filter(d))]
+        matched = apply_sort(matched, order)
+        total = len(matched)
+        page = matched[offset : offset + limit]
 
     if mode == "offset":
         metadata: dict[str, Any] = {
             "count": len(page),
             "offset": offset,
-            "total": len(matched),
+            "total": total,
             "tooManyToCount": False,
         }
     else:
         next_cursors: dict[str, str] = {}
-        if offset + limit < len(matched) and limit > 0:
+        if offset + limit < total and limit > 0:
             next_cursors["next"] = cursors.issue(
                 CursorState(site, spec.name, flt, sort, offset + limit)
             )
@@ -490,7 +556,7 @@ def run_query(
                 CursorState(site, spec.name, flt, sort, max(0, offset - limit))
             )
         metadata = {"count": len(page), "cursors": next_cursors}
-    return QueryResult(page, metadata)
+    return QueryResult(page, metadata, indexed=window is not None)
 
 
 def ops(*groups: frozenset[str] | str) -> frozenset[str]:

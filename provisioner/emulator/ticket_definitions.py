@@ -54,7 +54,7 @@ from .event_spec import REQUESTED_FIELDS as EVENT_FIELDS
 from .fields import F, Obj, Str, check, fail
 from .http import Ctx, Endpoint, aliased
 from .params import body_object, requested_fields
-from .query import QuerySpec, compile_filter, run_query
+from .query import Index, QuerySpec, Window, compile_filter, lookup, run_query
 from .scope import Scope
 from .ticket_model import (
     AVAILABLE_QUERY,
@@ -65,6 +65,7 @@ from .ticket_model import (
     TICKET_QUERY,
     UPDATE_SPEC,
     check_fee_type,
+    event_details_of,
     facet_counts,
     facet_paths,
     prepare_pricing,
@@ -257,15 +258,47 @@ def _rows(ctx: Ctx, available: bool) -> list[Row]:
     return rows
 
 
+def _index(ctx: Ctx, spec: QuerySpec, available: bool, fields: set[str]) -> Index:
+    """Queries by `eventId` (or none), read in the default order from the store's index: only
+    the page is read and rendered, each definition once, with its fieldsets."""
+
+    def read(flt: Any, offset: int, limit: int) -> Window | None:
+        found = lookup(spec, flt, "eventId")
+        if found is None:
+            return None
+        page = ctx.txn.children_by_parent(
+            ctx.site, TICKET_DEFINITIONS, EVENTS, found.values, offset=offset, limit=limit,
+            digest_prefix="V" if available else None)  # the digest starts V when not hidden
+        if page is None:
+            return None
+        events = ctx.txn.get_many(ctx.site, EVENTS, [d["eventId"] for d in page.docs])
+        # each event's details are rendered once for all its definitions on the page
+        details = {event_id: event_details_of(ctx.scope, event)
+                   for event_id, event in events.items()} if "EVENT_DETAILS" in fields else {}
+        return Window(page.total, [
+            render_definition(ctx.scope, d, events[d["eventId"]], fields,
+                              details.get(d["eventId"]))
+            for d in page.docs])
+
+    return read
+
+
 def _query(ctx: Ctx, spec: QuerySpec, available: bool) -> dict[str, Any]:
     query = ctx.body.get("query")
     if query is None:
         raise fail("query", "is required (send {} for everything)", "REQUIRED_FIELD")
     fields = _fields(ctx)
-    rows = _rows(ctx, available)
+    rows: list[Row] = []
+
+    def bases() -> list[dict[str, Any]]:
+        rows.extend(_rows(ctx, available))
+        return [base for base, _, _ in rows]
+
+    result = run_query(spec, bases, query, site=ctx.site, cursors=ctx.state.cursors,
+                       index=_index(ctx, spec, available, fields))
+    if result.indexed:
+        return {"ticketDefinitions": result.items, spec.metadata_key: result.metadata}
     by_id = {base["id"]: (stored, event) for base, stored, event in rows}
-    result = run_query(spec, [base for base, _, _ in rows], query, site=ctx.site,
-                       cursors=ctx.state.cursors)
     found = [
         render_definition(ctx.scope, *by_id[base["id"]], fields) if fields else base
         for base in result.items

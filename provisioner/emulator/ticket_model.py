@@ -291,7 +291,8 @@ def _pricing_method(stored: dict[str, Any]) -> dict[str, Any]:
     return method
 
 
-def _event_details(scope: Scope, event: dict[str, Any]) -> dict[str, Any]:
+def event_details_of(scope: Scope, event: dict[str, Any]) -> dict[str, Any]:
+    """The EVENT_DETAILS fieldset's value: the event's summary as a definition shows it."""
     rendered = render_event(scope, event, {"DETAILS", "URLS"})
     keys = ("title", "shortDescription", "location", "dateAndTimeSettings", "eventPageUrl",
             "status")
@@ -299,9 +300,11 @@ def _event_details(scope: Scope, event: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_definition(
-    scope: Scope, definition: dict[str, Any], event: dict[str, Any], fields: set[str]
+    scope: Scope, definition: dict[str, Any], event: dict[str, Any], fields: set[str],
+    event_details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The public TicketDefinition shape, with only the fieldsets the request asked for."""
+    """The public TicketDefinition shape, with only the fieldsets the request asked for;
+    `event_details` is the EVENT_DETAILS value, when a page already rendered it."""
     out: dict[str, Any] = {
         key: definition[key]
         for key in ("id", "eventId", "revision", "createdDate", "updatedDate", "name",
@@ -332,7 +335,8 @@ def render_definition(
     if "extendedFields" in definition:
         out["extendedFields"] = definition["extendedFields"]
     if "EVENT_DETAILS" in fields:
-        out["eventDetails"] = _event_details(scope, event)
+        out["eventDetails"] = event_details if event_details is not None \
+            else event_details_of(scope, event)
     return out
 
 

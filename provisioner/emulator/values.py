@@ -13,6 +13,7 @@ import re
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
@@ -25,6 +26,7 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+@lru_cache(maxsize=4096)  # a pure hash, asked for again by every rendering of an event
 def stable_id(*parts: str) -> str:
     """A GUID derived from names, for values Wix fixes per site (instance id, user id)."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
