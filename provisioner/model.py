@@ -150,6 +150,12 @@ class State:
     # (kind, event slug) -> keys, so a collection is found without a scan of the whole state
     _index: dict[tuple[str, str], list[ResourceKey]] = field(default_factory=dict, repr=False)
 
+    def __repr__(self) -> str:
+        # short on purpose: asyncio puts a finished task's result in the task's repr when
+        # `asyncio.run` ends, and a fleet's whole state takes a tenth of a second to print
+        return (f"State({len(self.resources)} resources, {len(self.events)} events, "
+                f"{len(self.orders)} collections)")
+
     def add(self, resource: Resource) -> None:
         if resource.key not in self.resources:
             self._index.setdefault((resource.key.kind, resource.key.event), []).append(
@@ -217,6 +223,11 @@ class Plan:
     problems: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     time_zones: dict[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        # short on purpose, as State's: a plan is what `asyncio.run` returns
+        return (f"Plan({self.target!r}, {len(self.actions)} actions, "
+                f"{len(self.problems)} problems)")
 
     @property
     def has_changes(self) -> bool:

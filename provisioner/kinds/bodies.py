@@ -13,7 +13,6 @@ Only call these on a spec that validated without errors; they do not re-check it
 
 from __future__ import annotations
 
-import copy
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,8 +30,18 @@ EVENT_TIMES = (("dateAndTimeSettings", "startDate"), ("dateAndTimeSettings", "en
 
 def data(obj: dict[str, Any], *drop: str) -> dict[str, Any]:
     """A copy of a spec object without its identity keys (and `drop`)."""
-    return {key: copy.deepcopy(value) for key, value in obj.items()
+    return {key: json_copy(value) for key, value in obj.items()
             if key not in SPEC_KEYS and key not in drop}
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of JSON-like data (what a spec holds): several times faster than
+    `copy.deepcopy`, which a fleet's bodies spent a tenth of a second in."""
+    if isinstance(value, dict):
+        return {key: json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_copy(item) for item in value]
+    return value
 
 
 def plain_body(obj: dict[str, Any]) -> dict[str, Any]:

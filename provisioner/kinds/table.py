@@ -181,8 +181,8 @@ TICKET = Kind(
     spec_view=lambda obj, event: _without_currency(bodies.ticket_body(obj, event)),
     live_view=_without_currency, body_view=_without_currency,
     live_facts=_sales, update_problems=_limit_below_sold, recheck_before_delete=True,
-    reader=Reader("/events/v3/ticket-definitions/query", "ticketDefinitions",
-                  extra=(("fields", ["SALES_DETAILS"]),)),
+    reader=Reader("/events/v3/ticket-definitions/query", "ticketDefinitions", "metadata",
+                  extra=(("fields", ["SALES_DETAILS"]),), paging="offset"),
     writer=event_writers.TICKET, spec_of=exports.ticket_spec, copy_section="ticketDefinitions",
     server_fields=("id", "eventId", "revision", "createdDate", "updatedDate", "limited",
                    "actualLimit", "pricingType", "free", "optionId", "saleStatus",
@@ -191,7 +191,7 @@ TICKET = Kind(
 POLICY = Kind(
     "policy", "policy", "policies", "policy", section=("policies",), count_key="policies",
     ordered=True, fingerprint="revision", new_first=True,
-    reader=Reader("/events/v2/policies/query", "policies", "metadata"),
+    reader=Reader("/events/v2/policies/query", "policies", "metadata", paging="offset"),
     spec_body=lambda obj, event: bodies.policy_body(obj), writer=event_writers.POLICY,
     copy_section="policies",
 )

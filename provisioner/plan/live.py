@@ -1,37 +1,43 @@
-"""Read the live state the spec covers, in the fewest calls the API allows, concurrently.
-Written once over the kinds table:
+"""Read the live state the spec covers, in the fewest calls the API allows and at most three
+round trips, whatever the size of the site. Written once over the kinds table:
 
 1. At once, every site-level kind the spec uses, by its `reader`: the spec's events (one
    Query Events call per 100 slugs, `$in` over slugs, former slugs and pinned ids, with the
    FORM and CATEGORIES fieldsets, so forms and category assignments cost no extra call) and
    the site's categories (only if the spec names or refers to any).
-2. Then, at once, one call per child kind over all matched events (`$in` over event ids):
-   ticket definitions (with sold counts), policies, and the schedule (List Schedule Items,
-   which takes up to 100 event ids and returns draft and published copies together). Only
-   kinds that some event of the spec lists are read; kinds that come with their event
-   (`live_objects`) cost nothing more.
+2. As soon as the events are in (categories are not waited for), at once, every child kind the
+   spec lists, `$in` over event ids: ticket definitions (with sold counts), policies, and the
+   schedule (List Schedule Items, draft and published copies together). The events are split
+   into partitions sized from the number of children the spec gives each (`partitions`), so
+   each partition is one page and every page goes at once: the calls are the page-size floor,
+   and the round trip is one. Kinds that come with their event (`live_objects`) cost nothing.
+3. Only where a read holds more than the spec said (the site has objects the spec does not
+   list): the rest of its pages, together, since the first answer gave the total.
 
-Paging happens only when a page is full; listing pages after the first are fetched together.
+Reads page by offset, so every page can be asked for at once. Pages read apart that disagree
+(the site changed in between) are read again, each from where the one before ended.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import kinds
-from ..client.http import WixClient
+from ..client.errors import ProvisionerError, UnexpectedResponse
+from ..client.http import MAX_PAGES, METADATA_KEYS, WixClient
 from ..kinds import Kind, Reader
 from ..model import Draft, Resource, ResourceKey, State
+from . import partitions
 from .desired import shaped
 from .diff import match
 from .fingerprints import fingerprint
 from .normalise import digest
 
-CHUNK = 100  # ids per `$in` / per repeated query parameter
-PAGE = 100
+CHUNK = partitions.IDS  # ids per `$in` / per repeated query parameter
+PAGE = partitions.PAGE
 
 
 def _chunks(values: list[str]) -> list[list[str]]:
@@ -43,7 +49,11 @@ async def _gather(*calls: Any) -> list[Any]:
 
 
 async def query_pages(client: WixClient, reader: Reader, where: dict[str, Any] | None
-                 ) -> list[dict[str, Any]]:
+                      ) -> list[dict[str, Any]]:
+    """Every object of a query: by offset pages (the rest together once the first tells the
+    total), or by cursor, one page after another, where the reader pages by cursor."""
+    if reader.paging == "offset":
+        return await _pages(lambda offset: _query_page(client, reader, where, offset), 1)
     query: dict[str, Any] = {"filter": where} if where else {}
     return await client.query_all(reader.path, {"query": query, **dict(reader.extra)},
                                   reader.items_key, reader.metadata_key, limit=PAGE,
@@ -67,31 +77,111 @@ async def read_named(client: WixClient, reader: Reader, names: list[str], ids: l
     return list(found.values())
 
 
-async def read_children(client: WixClient, reader: Reader, parent_ids: list[str]
-                        ) -> list[dict[str, Any]]:
-    """Every member of one kind for all `parent_ids`, a call per 100 parents (plus pages)."""
-    extra = dict(reader.extra)
+async def read_children(client: WixClient, reader: Reader, parent_ids: list[str],
+                        expected: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Every member of one kind for all `parent_ids`: in partitions sized from `expected`
+    (children per parent id, as the spec has them), every first page at once; only a
+    partition that holds more than expected costs a second round trip."""
+    sizes = [(parent_id, (expected or {}).get(parent_id, 0)) for parent_id in parent_ids]
+    parts = await _gather(*(_read_partition(client, reader, part)
+                            for part in partitions.partition(sizes, PAGE, CHUNK)))
+    return [item for part in parts for item in part]
+
+
+async def _read_partition(client: WixClient, reader: Reader, part: partitions.Partition
+                          ) -> list[dict[str, Any]]:
     by = reader.by[0]
+    if reader.listing:
+        return await _pages(lambda offset: _listing_page(client, reader, part.parent_ids,
+                                                         offset), part.pages(PAGE))
+    where = {by: {"$in": list(part.parent_ids)}}
+    if reader.paging == "cursor":
+        return await query_pages(client, reader, where)
+    return await _pages(lambda offset: _query_page(client, reader, where, offset),
+                        part.pages(PAGE))
 
-    async def by_query(chunk: list[str]) -> list[dict[str, Any]]:
-        return await query_pages(client, reader, {by: {"$in": chunk}})
 
-    async def by_listing(chunk: list[str]) -> list[dict[str, Any]]:
-        def params(offset: int) -> dict[str, Any]:
-            return {by: chunk, **extra, "paging.limit": PAGE, "paging.offset": offset}
-        first = await client.get(reader.path, params(0))
-        items = list(first.get(reader.items_key) or [])
-        total = first.get("total")
-        if not isinstance(total, int) or len(items) < PAGE:
+Page = tuple[list[dict[str, Any]], int | None]  # a page's objects, and the total counted
+
+
+async def _pages(fetch: Callable[[int], Awaitable[Page]], pages: int) -> list[dict[str, Any]]:
+    """Every object of an offset-paged read: `pages` pages at once, then, if the total says
+    there are more, the rest at once. Pages read apart can disagree when the site changes in
+    between; then it is read again, each page from where the one before ended."""
+    first = await _gather(*(fetch(index * PAGE) for index in range(pages)))
+    items = [item for found, _ in first for item in found]
+    totals = {total for _, total in first}
+    total = max(totals, default=None) if None not in totals else None
+    if total is None:
+        # no total to trust: page on from where the pages asked at once ended
+        if len(first[-1][0]) < PAGE:
             return items
-        # the total is known after the first page, so the rest are fetched together
-        rest = await _gather(*(client.get(reader.path, params(offset))
-                               for offset in range(PAGE, total, PAGE)))
-        return items + [item for page in rest for item in page.get(reader.items_key) or []]
+        return _unique(items + await _page_by_page(fetch, len(items)))
+    rest = await _gather(*(fetch(offset) for offset in range(len(first) * PAGE, total, PAGE)))
+    items += [item for found, _ in rest for item in found]
+    if _consistent(items, total, totals | {t for _, t in rest}):
+        return items
+    # the site changed between the pages, or the server keeps its pages shorter than asked
+    return _unique(await _page_by_page(fetch, 0))
 
-    read = by_listing if reader.listing else by_query
-    pages = await _gather(*(read(chunk) for chunk in _chunks(parent_ids)))
-    return [item for page in pages for item in page]
+
+async def _page_by_page(fetch: Callable[[int], Awaitable[Page]], start: int
+                        ) -> list[dict[str, Any]]:
+    """The objects from offset `start` on, each page from where the one before ended."""
+    items: list[dict[str, Any]] = []
+    for _ in range(MAX_PAGES):
+        found, total = await fetch(start + len(items))
+        items += found
+        if not found or (start + len(items) >= total if total is not None
+                         else len(found) < PAGE):
+            return items
+    raise ProvisionerError(f"a read was still returning pages after {MAX_PAGES}")
+
+
+def _identity(item: dict[str, Any]) -> tuple[str, bool]:
+    # a schedule item's draft and published copies share an id
+    return str(item.get("id")), bool(item.get("draft"))
+
+
+def _consistent(items: list[dict[str, Any]], total: int, totals: set[int | None]) -> bool:
+    return len(totals) == 1 and len({_identity(item) for item in items}) == len(items) == total
+
+
+def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return list({_identity(item): item for item in items}.values())
+
+
+async def _listing_page(client: WixClient, reader: Reader, parent_ids: tuple[str, ...],
+                        offset: int) -> Page:
+    """One page of a GET listing of `parent_ids`' members (the total is top-level)."""
+    answer = await client.get(reader.path, {reader.by[0]: list(parent_ids), **dict(reader.extra),
+                                            "paging.limit": PAGE, "paging.offset": offset})
+    total = answer.get("total")
+    return _items(answer, reader), total if isinstance(total, int) else None
+
+
+async def _query_page(client: WixClient, reader: Reader, where: dict[str, Any] | None,
+                      offset: int) -> Page:
+    """One page of a POST query, by offset."""
+    query: dict[str, Any] = {"paging": {"limit": PAGE, "offset": offset}}
+    if where:
+        query["filter"] = where
+    answer = await client.post(reader.path, {"query": query, **dict(reader.extra)}, read=True)
+    # Wix spells the key three ways; the reader's own first
+    keys = (reader.metadata_key, *METADATA_KEYS)
+    metadata: dict[str, Any] = next(
+        (answer[key] for key in keys if isinstance(answer.get(key), dict)), {})
+    total = metadata.get("total")
+    counted = isinstance(total, int) and not metadata.get("tooManyToCount")
+    return _items(answer, reader), total if counted else None
+
+
+def _items(answer: dict[str, Any], reader: Reader) -> list[dict[str, Any]]:
+    found = answer.get(reader.items_key) or []
+    if not isinstance(found, list):
+        raise UnexpectedResponse(f"{reader.path}: `{reader.items_key}` is not a list",
+                                 path=reader.path, status=200)
+    return found
 
 
 def _by_parent(raws: list[dict[str, Any]], by: str) -> dict[str, list[dict[str, Any]]]:
@@ -194,55 +284,105 @@ async def live_state(client: WixClient, desired: State,
     """The live counterpart of `desired`: the site-level objects it names and, for each
     collection it lists inside them, every live member (so the diff can tell what to
     delete). `site_raws` are a site-level kind's objects already read (by kind name), for a
-    caller that had to read them first (`export`, which reads all events to know them)."""
-    state = State()
+    caller that had to read them first (`export`, which reads all events to know them).
+
+    Each site-level kind is read with its children as one task, so an event's children never
+    wait for the categories; the parts are put together in the kinds table's order, so the
+    state is the same whichever answer came first."""
     given = site_raws or {}
-
-    async def site_level(kind: Kind) -> list[dict[str, Any]]:
-        if kind.name in given:
-            return given[kind.name]
-        return await _read_site(client, kind, desired)
-
-    site_raws_read = await _gather(*(site_level(kind) for kind in kinds.SITE_KINDS))
-    parents: list[tuple[Kind, str, dict[str, Any]]] = []  # (kind, desired name, raw)
-    for kind, raws in zip(kinds.SITE_KINDS, site_raws_read, strict=True):
-        by_id = {raw["id"]: raw for raw in raws}
-        live = State()
-        add_members(live, kind, "", raws)
-        state.orders[("", kind.name)] = live.orders[("", kind.name)]
-        pairs = match(kind, desired.of_kind(kind.name), live.of_kind(kind.name))
-        wanted_as = {p.live.key: p.desired.key.name for p in pairs if p.live and p.desired}
-        for resource in live.of_kind(kind.name):
-            name = wanted_as.get(resource.key)
-            found_for = name if name is not None and name != resource.key.name else None
-            state.add(replace(resource, facts=replace(resource.facts, found_for=found_for)))
-            if name is not None and kinds.children_of(kind):
-                parents.append((kind, name, by_id[resource.id or ""]))
+    trees = await _gather(*(_read_tree(client, kind, desired, given.get(kind.name))
+                            for kind in kinds.SITE_KINDS))
+    state = State()
+    parents: list[tuple[Kind, str, dict[str, Any]]] = []
+    for tree in trees:
+        _merge(state, tree.site)
+        parents += tree.parents
     state.events = tuple(name for _, name, _ in parents)
-    for kind, slug, raw in parents:
-        for child in kinds.children_of(kind):
-            if child.live_objects is not None and (slug, child.name) in desired.orders:
-                add_members(state, child, slug, child.live_objects(raw))
-
-    def listing(kind: Kind) -> list[str]:
-        return [raw["id"] for parent, slug, raw in parents
-                if parent.name == kind.parent and (slug, kind.name) in desired.orders]
-
-    read_kinds = [kind for kind in kinds.CHILD_KINDS if kind.reader and listing(kind)]
-    results = await _gather(*(read_children(client, kind.reader, listing(kind))
-                              for kind in read_kinds if kind.reader))
-    slug_of = {raw["id"]: slug for _, slug, raw in parents}
-    for kind, raws in zip(read_kinds, results, strict=True):
-        assert kind.reader is not None
-        grouped = _by_parent(raws, kind.reader.by[0])
-        for parent_id in listing(kind):
-            own = grouped.get(parent_id, [])
-            if kind.drafted:
-                _add_drafted(state, kind, slug_of[parent_id], own)
-            else:
-                add_members(state, kind, slug_of[parent_id], own)
+    for tree in trees:
+        _merge(state, tree.children)
     _total_sales(state, [(kind, slug) for kind, slug, _ in parents])
     return state
+
+
+def _merge(state: State, part: State) -> None:
+    for resource in part.resources.values():
+        state.add(resource)
+    state.orders.update(part.orders)
+    state.drafts.update(part.drafts)
+
+
+@dataclass
+class _Tree:
+    """One site-level kind as read: its objects, the ones the spec wants (with the name it
+    wants them by), and their children."""
+
+    site: State
+    parents: list[tuple[Kind, str, dict[str, Any]]]  # (kind, desired name, raw)
+    children: State
+
+
+async def _read_tree(client: WixClient, kind: Kind, desired: State,
+                     given: list[dict[str, Any]] | None) -> _Tree:
+    raws = given if given is not None else await _read_site(client, kind, desired)
+    site, parents = _site_members(kind, desired, raws)
+    children = State()
+    for slug, raw in ((slug, raw) for _, slug, raw in parents):
+        for child in kinds.children_of(kind):
+            if child.live_objects is not None and (slug, child.name) in desired.orders:
+                add_members(children, child, slug, child.live_objects(raw))
+
+    def listing(child: Kind) -> list[str]:
+        return [raw["id"] for _, slug, raw in parents if (slug, child.name) in desired.orders]
+
+    slug_of = {raw["id"]: slug for _, slug, raw in parents}
+    read_kinds = [child for child in kinds.children_of(kind) if child.reader and listing(child)]
+    results = await _gather(*(read_children(client, child.reader, listing(child),
+                                            _expected(desired, child, slug_of))
+                              for child in read_kinds if child.reader))
+    for child, found in zip(read_kinds, results, strict=True):
+        assert child.reader is not None
+        grouped = _by_parent(found, child.reader.by[0])
+        for parent_id in listing(child):
+            own = grouped.get(parent_id, [])
+            if child.drafted:
+                _add_drafted(children, child, slug_of[parent_id], own)
+            else:
+                add_members(children, child, slug_of[parent_id], own)
+    return _Tree(site, parents, children)
+
+
+def _site_members(kind: Kind, desired: State, raws: list[dict[str, Any]]
+                  ) -> tuple[State, list[tuple[Kind, str, dict[str, Any]]]]:
+    """A site-level kind's live objects, each marked with the name the spec wants it by when
+    found under another (a former slug, a pinned id), and those the spec wants that have
+    children of their own."""
+    state = State()
+    by_id = {raw["id"]: raw for raw in raws}
+    live = State()
+    add_members(live, kind, "", raws)
+    state.orders[("", kind.name)] = live.orders[("", kind.name)]
+    pairs = match(kind, desired.of_kind(kind.name), live.of_kind(kind.name))
+    wanted_as = {p.live.key: p.desired.key.name for p in pairs if p.live and p.desired}
+    parents = []
+    for resource in live.of_kind(kind.name):
+        name = wanted_as.get(resource.key)
+        found_for = name if name is not None and name != resource.key.name else None
+        state.add(replace(resource, facts=replace(resource.facts, found_for=found_for)))
+        if name is not None and kinds.children_of(kind):
+            parents.append((kind, name, by_id[resource.id or ""]))
+    return state, parents
+
+
+def _expected(desired: State, kind: Kind, slug_of: dict[str, str]) -> dict[str, int]:
+    """How many live objects of `kind` each event should hold, by event id: as many as the
+    spec lists, twice over for a drafted kind whose draft is published (the site lists its
+    draft and published copies together)."""
+    expected = {}
+    for parent_id, slug in slug_of.items():
+        count = len(desired.orders.get((slug, kind.name), ()))
+        draft = desired.drafts.get((slug, kind.name))
+        expected[parent_id] = count * 2 if kind.drafted and draft and draft.publish else count
+    return expected
 
 
 def _total_sales(state: State, parents: list[tuple[Kind, str]]) -> None:

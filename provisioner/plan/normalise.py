@@ -82,27 +82,75 @@ def scalar(value: Any) -> Any:
 def shape(value: Any, node: dict[str, Any], rich_keys: tuple[str, ...] = ()) -> Any:
     """`value` reduced to what `node` (a schema node) declares, with the rules above.
     Returns None when nothing is left (the value is all defaults)."""
-    node = resolve_node(node)
+    return _shape(value, _compiled(node), rich_keys)
+
+
+class _Node:
+    """A schema node as `shape` walks it, worked out once: its declared properties (None for
+    a free-form object), its items' node and its default. Sub-nodes are worked out when the
+    node is first walked, one level at a time, so a schema that refers to itself is fine."""
+
+    __slots__ = ("default", "items", "money", "props", "source", "subs")
+
+    def __init__(self, node: dict[str, Any]) -> None:
+        self.source = node  # kept, so its id is never reused while cached
+        resolved = resolve_node(node)
+        self.props = declared_properties(resolved)
+        self.items: dict[str, Any] = resolved.get("items", _EMPTY)
+        self.default = resolved.get("default", _NO_DEFAULT)
+        self.money = self.props is not None and "value" in self.props
+        self.subs: dict[str, _Node] | None = None
+
+    def walked(self) -> dict[str, _Node]:
+        """The declared properties' nodes (none for a free-form object)."""
+        if self.subs is None:
+            self.subs = {key: _compiled(sub) for key, sub in (self.props or {}).items()}
+        return self.subs
+
+
+_EMPTY: dict[str, Any] = {}
+_NODES: dict[int, _Node] = {}
+_MONEY_KEYS = frozenset({"value", "currency", "formattedValue"})
+
+
+def _compiled(node: dict[str, Any]) -> _Node:
+    if not node:
+        node = _EMPTY  # one entry for every empty node, however it was made
+    found = _NODES.get(id(node))
+    if found is None or found.source is not node:
+        found = _NODES[id(node)] = _Node(node)
+    return found
+
+
+def _shape(value: Any, node: _Node, rich_keys: tuple[str, ...] = ()) -> Any:
     if isinstance(value, dict):
-        props = declared_properties(node)
-        if props is not None and set(value) <= {"value", "currency", "formattedValue"} and \
-                "value" in value and "value" in props:
+        props = node.props
+        subs = node.subs if node.subs is not None else node.walked()
+        if node.money and "value" in value and value.keys() <= _MONEY_KEYS:
             value = {**value, "value": decimal_text(str(value["value"]))}
         out: dict[str, Any] = {}
         for key, item in value.items():
-            if props is not None and key not in props:
+            if props is None:
+                sub = _compiled(_EMPTY)
+            elif key in subs:
+                sub = subs[key]
+            else:
                 continue
-            sub = props.get(key, {}) if props is not None else {}
-            rich_text = key in rich_keys and isinstance(item, dict)
-            shaped = rich(item) if rich_text else shape(item, sub)
-            default = resolve_node(sub).get("default", _NO_DEFAULT)
-            if is_empty(shaped) or shaped == default:
+            if isinstance(item, dict):
+                shaped = rich(item) if key in rich_keys else _shape(item, sub)
+            elif isinstance(item, list):
+                shaped = _shape(item, sub)
+            elif isinstance(item, str):
+                shaped = scalar(item) if item else None
+            else:
+                shaped = item
+            if is_empty(shaped) or shaped == sub.default:
                 continue
             out[key] = shaped
         return out or None
     if isinstance(value, list):
-        items_node = node.get("items", {})
-        shaped_items = [shape(item, items_node) for item in value]
+        items = _compiled(node.items)
+        shaped_items = [_shape(item, items) for item in value]
         return [item if item is not None else {} for item in shaped_items] or None
     return scalar(value)
 
