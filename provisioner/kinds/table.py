@@ -79,10 +79,10 @@ def _without_currency(value: Any) -> Any:
     event's, and change only with it (see TICKET_CURRENCY)."""
     if isinstance(value, dict):
         money = "value" in value and "currency" in value
-        return {k: _without_currency(v) for k, v in value.items()
-                if not (money and k == "currency")}
+        return {k: _without_currency(v) if isinstance(v, dict | list) else v
+                for k, v in value.items() if not (money and k == "currency")}
     if isinstance(value, list):
-        return [_without_currency(v) for v in value]
+        return [_without_currency(v) if isinstance(v, dict | list) else v for v in value]
     return value
 
 

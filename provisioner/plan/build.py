@@ -120,6 +120,8 @@ class _Builder:
         """Whether pairing `wanted` with `found` is unsafe, with a problem saying how to
         resolve it: site-level objects that share a name (never deleted by this tool), or a
         pinned id whose object the site calls by another name that a second object holds."""
+        if not kind.site_level and not wanted.id:
+            return False  # neither case can arise: spares a scan of the collection per member
         others = [r for r in self.live.of_kind(kind.name, found.key.event) if r is not found]
         copies = [r for r in others if r.facts.duplicate_of == found.key.name]
         if kind.site_level and copies and not wanted.id:

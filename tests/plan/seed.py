@@ -1,5 +1,5 @@
 """Make a site hold a known state, straight through the API: the "live state" that plan and
-apply tests (and `bench/plan.py`) start from.
+apply tests start from.
 
 Its one job is to send the calls of a seed file (`*.seed.json`) as written. The bodies in
 those files are literal API requests, committed (mostly beside a spec of the same state),
