@@ -41,9 +41,9 @@ def render(paths: tuple[str, ...], out_file: Path | None, var_assignments: tuple
         if isinstance(doc.data, dict):
             for key in ("categories", "events"):
                 document.setdefault(key, []).extend(doc.data.get(key) or [])
-    # a `${{` left in a text was written `$${{` (a literal): escaped again, so the rendered
-    # file reads back as the same text
-    rendered = {key: _escaped(value) for key, value in document.items() if value}
+    # a `${{` left in a text was written `$${{` (a literal): `to_yaml` escapes it again, so
+    # the rendered file reads back as the same text
+    rendered = {key: value for key, value in document.items() if value}
     given = [*([f"--env {selection.env_name}"] if selection.env_name else []),
              *(f"--var-file {f}" for f in var_files), *(f"--var {a}" for a in var_assignments)]
     header = (f"Rendered by `provisioner render` from {', '.join(paths)}"
@@ -62,12 +62,3 @@ def render(paths: tuple[str, ...], out_file: Path | None, var_assignments: tuple
     click.echo(f"Rendered {plural(len(document.get('events', [])), 'event')} to {out_file}.",
                err=True)
 
-
-def _escaped(value: object) -> object:
-    if isinstance(value, dict):
-        return {key: _escaped(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_escaped(item) for item in value]
-    if isinstance(value, str):
-        return value.replace("${{", "$${{")
-    return value

@@ -56,9 +56,22 @@ def ordered(value: Any, node: dict[str, Any]) -> Any:
     return value
 
 
+def _literal(value: Any) -> Any:
+    """`value` with every `${{` in a text written `$${{`, so a spec read back (an export, a
+    render) takes it as text, not as the start of a template expression."""
+    if isinstance(value, dict):
+        return {key: _literal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_literal(item) for item in value]
+    if isinstance(value, str):
+        return value.replace("${{", "$${{")
+    return value
+
+
 def to_yaml(document: dict[str, Any], header: str, *, reorder: bool = True) -> str:
     """One spec document as YAML text, with the modeline and `header` (comment lines); keys in
     the schema's order with `reorder`, else as they are."""
+    document = _literal(document)
     body = yaml.dump(ordered(document, load_schema()) if reorder else document, Dumper=_Dumper,
                      sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
     schema = str(load_schema().get("$id", "")).replace(SCHEMA_NAME, PUBLISHED_SCHEMA_NAME)

@@ -44,7 +44,8 @@ VAR_TYPES = ("string", "integer", "number", "boolean", "date", "datetime", "list
 ENV_PREFIX = "PROVISIONER_VAR_"
 # `${{ … }}` (a leading `$` escapes it); the inside never holds `}}`, so a text with two
 # expressions is never read as one
-EXPRESSION = re.compile(r"(\$?)\$\{\{((?:(?!\}\}).)*)\}\}")
+# a literal `${{` (written `$${{`, closed or not), or an expression; scanned left to right
+TEXT_PART = re.compile(r"\$\$\{\{|\$\{\{((?:(?!\}\}).)*)\}\}")
 REFERENCE = re.compile(r"^(vars|each)((?:\.[^.\[\]\s]+|\[\d+\])*)$")
 STEP = re.compile(r"\.([^.\[\]\s]+)|\[(\d+)\]")
 RELATIVE = re.compile(r"^day (-?\d+) (\d{2}):(\d{2})(?::(\d{2}))?$")
@@ -515,23 +516,23 @@ class _Expander:
         return value
 
     def evaluate_text(self, text: str, each: Any, in_series: bool = False) -> Any:
-        if "${{" in EXPRESSION.sub("", text):
+        if "${{" in TEXT_PART.sub("", text):
             raise _Refused("an expression is not closed: end it with `}}`, or write `$${{` "
                            "for a literal `${{`")
-        whole = EXPRESSION.fullmatch(text)
-        if whole and not whole.group(1):
-            return self.evaluate(whole.group(2).strip(), each, in_series)
+        whole = TEXT_PART.fullmatch(text)
+        if whole and whole.group(1) is not None:
+            return self.evaluate(whole.group(1).strip(), each, in_series)
 
         def one(match: re.Match[str]) -> str:
-            if match.group(1):  # `$${{` is a literal `${{`
-                return match.group(0)[1:]
-            value = self.evaluate(match.group(2).strip(), each, in_series)
+            if match.group(1) is None:  # `$${{` is a literal `${{`
+                return "${{"
+            value = self.evaluate(match.group(1).strip(), each, in_series)
             if isinstance(value, list | dict):
-                raise _Refused(f"`{match.group(2).strip()}` is {describe(value)}, which "
+                raise _Refused(f"`{match.group(1).strip()}` is {describe(value)}, which "
                                "cannot be part of a text; make it the whole value")
             return _as_text(value)
 
-        return EXPRESSION.sub(one, text)
+        return TEXT_PART.sub(one, text)
 
     def evaluate(self, expression: str, each: Any, in_series: bool) -> Any:
         found = REFERENCE.match(expression)

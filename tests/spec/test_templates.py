@@ -1205,3 +1205,22 @@ def test_a_spec_without_templates_loads_as_before() -> None:
     assert raw is not None
     assert (doc.data, doc.values, doc.keys, doc.scalars) == (raw.data, raw.values, raw.keys,
                                                              raw.scalars)
+
+
+def test_a_literal_without_a_closing_brace_pair_is_text_and_exports_read_back(
+        tmp_path: Path) -> None:
+    """`$${{` is a literal `${{` even with no `}}` after it, and `to_yaml` (export, render)
+    escapes every `${{` in a text, so a site's text holding one reads back as itself."""
+    from provisioner.export.write import to_yaml
+    from provisioner.spec.loader import load
+
+    texts = ["costs ${{ no close", "a $${{ b", "${{ vars.x }} stays text", "$$${{"]
+    spec = {"events": [{"slug": f"e{i}", "title": text, "location": {"name": "Hall"},
+                        "dateAndTimeSettings": {"timeZoneId": "Europe/London",
+                                                "startDate": "2030-07-01T19:00",
+                                                "endDate": "2030-07-01T23:00"}}
+                       for i, text in enumerate(texts)]}
+    (tmp_path / "spec.yaml").write_text(to_yaml(spec, "test", reorder=False), encoding="utf-8")
+    result = load([str(tmp_path / "spec.yaml")])
+    assert result.ok, [p.format() for p in result.errors]
+    assert [e["title"] for d in result.documents for e in d.data["events"]] == texts
