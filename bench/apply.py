@@ -1,16 +1,22 @@
 """How fast `apply` makes a site, and whether it keeps to the site's rate limit.
 
-    python bench/apply.py [--latency-ms 100] [--events 100] [--rate-limit 200] [--skip-fleet]
+    python bench/apply.py [--latency-ms 100] [--repeat 5] [--events 100] [--rate-limit 200]
+                          [--skip-fleet]
 
 Starts `provisioner emulator serve` in its own process on 127.0.0.1 and, with a fresh site
 for every run (`POST /_emulator/reset`), applies in process the way `provisioner apply` does
 (`live_state`, `build_plan`, `execute` over a real `WixClient`):
 
 (a) DevCon (`examples/devcon2025.yaml`) on an empty site with every answer delayed
-    `--latency-ms`: the apply's wall time and calls, the plan's dependency depth (the fewest
-    round trips any apply can take) and so its lower bound, depth x latency; beside it the
-    same plan applied with `parallelism=1`, every call after the one before, and with 8 and 64
-    (every ready action at once), to show what the cap on concurrent calls costs.
+    `--latency-ms`, at the default parallelism, `--repeat` times on a quiet machine and as
+    often again under load (CPU-burning processes, one per core but one, or one on a single
+    core, started before and killed after): the median wall time as a ratio to the plan's
+    lower bound, dependency depth (the fewest round trips any apply can take) x latency,
+    against 1.2x; and the client's CPU time per call (this process's CPU time during the
+    apply / its calls), against 1 ms, since every millisecond of it a level's calls wait
+    for lengthens the critical path. Then the same plan once at each parallelism, 1 (every
+    call after the one before), 8 and 64 (every ready action at once), to show what the cap
+    on concurrent calls costs.
 (b) a fleet of `--events` small published events (2 tickets, 1 policy and one shared
     category each, from one template) under an emulator rate limit of `--rate-limit` calls a
     minute, the client's limiter set to the same (`client.limit_rate`): total calls, wall
@@ -25,11 +31,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -45,10 +55,14 @@ from bench.fleet import (
 )
 from provisioner.apply.graph import dependencies, depth
 from provisioner.apply.report import DEFAULT_PARALLELISM
+from provisioner.model import State
 
 # the default, 8, every ready action at once, one at a time
 COLUMNS = tuple(dict.fromkeys((DEFAULT_PARALLELISM, 8, 64, 1)))
 DEVCON = Path(__file__).resolve().parents[1] / "examples" / "devcon2025.yaml"
+RATIO_BOUND = 1.2  # wall time / (depth x latency) an apply should stay within
+CPU_BOUND_MS = 1.0  # client CPU per call: more, and it shows on the critical path
+BURNER = "while True: pass"
 
 
 def ms(seconds: float) -> str:
@@ -68,13 +82,40 @@ def checked(emu: Emulator, applied: Applied, desired_path: Path, what: str) -> A
     return applied
 
 
-def devcon(emu: Emulator, latency_ms: float) -> None:
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def load(burners: int) -> Iterator[None]:
+    """`burners` processes spinning on a core each while the block runs."""
+    spinning = [subprocess.Popen([sys.executable, "-c", BURNER]) for _ in range(burners)]
+    try:
+        time.sleep(0.2)  # let them start spinning
+        yield
+    finally:
+        for process in spinning:
+            process.kill()
+        for process in spinning:
+            process.wait()
+
+
+def apply_devcon(emu: Emulator, desired: State, latency_ms: float, parallelism: int
+                 ) -> Applied:
+    emu.reset({"latency_ms": latency_ms})
+    applied = asyncio.run(plan_and_apply(emu.target, desired, parallelism=parallelism))
+    return checked(emu, applied, DEVCON, f"DevCon, parallelism {parallelism}")
+
+
+def devcon(emu: Emulator, latency_ms: float, repeat: int) -> None:
     desired = desired_of(DEVCON)
     runs: dict[int, Applied] = {}
     for parallelism in COLUMNS:
-        emu.reset({"latency_ms": latency_ms})
-        applied = asyncio.run(plan_and_apply(emu.target, desired, parallelism=parallelism))
-        runs[parallelism] = checked(emu, applied, DEVCON, f"DevCon, parallelism {parallelism}")
+        runs[parallelism] = apply_devcon(emu, desired, latency_ms, parallelism)
     plan = runs[DEFAULT_PARALLELISM].plan
     for other in runs.values():
         assert [a.address for a in other.plan.actions] == [a.address for a in plan.actions]
@@ -84,7 +125,37 @@ def devcon(emu: Emulator, latency_ms: float) -> None:
     print(f"(a) DevCon on an empty site, every answer delayed {latency_ms:g} ms: "
           f"{len(plan.actions)} actions, dependency depth {levels}, widest level "
           f"{max(Counter(level_of(deps)).values())} actions")
-    print(f"    {'':<34}" + "".join(f"{'parallelism ' + str(p):>16}" for p in COLUMNS))
+    burners = max(1, cores() - 1)
+    quiet = [apply_devcon(emu, desired, latency_ms, DEFAULT_PARALLELISM)
+             for _ in range(repeat)]
+    with load(burners):
+        loaded = [apply_devcon(emu, desired, latency_ms, DEFAULT_PARALLELISM)
+                  for _ in range(repeat)]
+    print(f"    median of {repeat} applies at parallelism {DEFAULT_PARALLELISM} (the default); "
+          f"under load: {burners} CPU-burning process{'es' if burners > 1 else ''} "
+          f"(python -c \"{BURNER}\") on this {cores()}-core machine")
+    print(f"    {'':<44}{'quiet':>12}{'under load':>14}")
+
+    def median(runs: list[Applied], value: Callable[[Applied], float]) -> float:
+        return statistics.median(value(r) for r in runs)
+
+    def ratio(runs: list[Applied]) -> str:  # no bound without latency: no ratio either
+        return f"{median(runs, lambda r: r.report.seconds) / bound:.2f}x" if bound else "-"
+
+    def cpu(runs: list[Applied]) -> str:
+        return f"{median(runs, lambda r: r.cpu_seconds / r.report.calls) * 1000:.2f} ms"
+
+    summary: list[tuple[str, Callable[[list[Applied]], str], str]] = [
+        ("apply wall time", lambda rs: ms(median(rs, lambda r: r.report.seconds)), ""),
+        (f"lower bound: depth {levels} x {latency_ms:g} ms", lambda rs: ms(bound), ""),
+        ("wall time / lower bound", ratio, f"(bound {RATIO_BOUND:g}x)"),
+        ("client CPU per call (CPU time / calls)", cpu, f"(bound {CPU_BOUND_MS:g} ms)"),
+        ("apply calls", lambda rs: f"{median(rs, lambda r: r.report.calls):g}", ""),
+    ]
+    for label, cell, note in summary:
+        print(f"    {label:<44}{cell(quiet):>12}{cell(loaded):>14}   {note}".rstrip())
+    print(f"    one apply at each parallelism, quiet:\n    {'':<34}"
+          + "".join(f"{'parallelism ' + str(p):>16}" for p in COLUMNS))
     rows: list[tuple[str, Callable[[Applied], str]]] = [
         ("apply wall time", lambda r: ms(r.report.seconds)),
         ("apply calls", lambda r: f"{r.report.calls}"),
@@ -94,8 +165,8 @@ def devcon(emu: Emulator, latency_ms: float) -> None:
         ("calls x latency (all serial)", lambda r: ms(r.report.calls * latency_ms / 1000)),
         ("plan before it (live_state)", lambda r: ms(r.read_seconds)),
     ]
-    for label, cell in rows:
-        print(f"    {label:<34}" + "".join(f"{cell(runs[p]):>16}" for p in COLUMNS))
+    for label, row in rows:
+        print(f"    {label:<34}" + "".join(f"{row(runs[p]):>16}" for p in COLUMNS))
     fast, slow = runs[DEFAULT_PARALLELISM], runs[1]
     print(f"    parallelism {DEFAULT_PARALLELISM} (the default) is "
           f"{slow.report.seconds / fast.report.seconds:.1f}x faster than one call at a time")
@@ -149,6 +220,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=float, default=100.0,
                         help="added to every answer in (a) (default 100)")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="DevCon applies for each median in (a), quiet and loaded (default 5)")
     parser.add_argument("--events", type=int, default=100, help="fleet size (default 100)")
     parser.add_argument("--rate-limit", type=int, default=200,
                         help="calls a minute, emulator and client (default 200)")
@@ -157,7 +230,7 @@ def main() -> None:
     args = parser.parse_args()
     with emulator() as emu:
         print(f"emulator at {emu.target.base_url}, in its own process")
-        devcon(emu, args.latency_ms)
+        devcon(emu, args.latency_ms, args.repeat)
         if not args.skip_fleet:
             fleet(emu, args.events, args.rate_limit, args.fleet_latency_ms)
 

@@ -119,6 +119,7 @@ class Applied:
     plan: Plan
     report: Report
     read_seconds: float  # live_state and build_plan, before the apply
+    cpu_seconds: float  # this process's CPU time during the apply (`execute`) alone
     calls: int  # every call of the client: the plan's reads and the apply's calls
     retries: int
     waited: float  # seconds the client's rate limiter held calls back
@@ -135,9 +136,11 @@ async def plan_and_apply(target: Target, desired: State, *,
         live = await live_state(client, desired)
         plan = build_plan(desired, live, target.describe())
         read = time.perf_counter() - began
+        cpu = time.process_time()
         report = await execute(client, plan, live, parallelism=parallelism)
+        cpu = time.process_time() - cpu
         limiter = client.limiter
-        return Applied(plan, report, read, sum(client.calls.values()),
+        return Applied(plan, report, read, cpu, sum(client.calls.values()),
                        sum(client.retries.values()), limiter.waited if limiter else 0.0,
                        limiter.capacity if limiter else 0.0)
 

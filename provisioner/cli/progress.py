@@ -1,10 +1,15 @@
 """What apply shows while it runs and when it ends: on a terminal, a live view of the calls in
 flight and the counts so far (rich); elsewhere (CI, a pipe), one plain line per finished
 action; then a summary with counts and duration, and the report as JSON for `--json`.
+
+The live view is drawn by rich's own refresh, a few times a second, and finished lines are
+printed together at most as often: an action starting or ending only records it, so drawing
+never costs each call of the apply its own render.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from typing import IO, Any
@@ -22,6 +27,7 @@ MARKS = {Status.APPLIED: "✓", Status.FAILED: "✗", Status.CONFLICT: "!", Stat
 STYLES = {Status.APPLIED: "green", Status.FAILED: "red", Status.CONFLICT: "yellow",
           Status.SKIPPED: "dim"}
 SHOWN_IN_FLIGHT = 8
+REFRESHES_PER_SECOND = 8  # of the live view; finished lines are printed as often
 
 
 def action_line(action: Action, zones: Mapping[str, str] | None = None) -> str:
@@ -75,14 +81,20 @@ class LiveProgress:
         self.total = total
         self.in_flight: dict[str, float] = {}
         self.counts: dict[Status, int] = dict.fromkeys(STATUSES, 0)
-        self.live = Live(self._view(), console=self.console, refresh_per_second=8,
-                         transient=True)
+        self.finished: list[Text] = []  # done, not printed yet
+        self._printing: asyncio.TimerHandle | None = None
+        # rich asks for the view each time it redraws, rather than being handed a new one on
+        # every start and end
+        self.live = Live(console=self.console, get_renderable=self._view,
+                         refresh_per_second=REFRESHES_PER_SECOND, transient=True)
 
     def __enter__(self) -> LiveProgress:
         self.live.__enter__()
+        self.live.refresh()  # drawn at once, not a refresh later
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self._print_finished()
         self.live.__exit__(*exc)
 
     def _view(self) -> Group:
@@ -100,14 +112,29 @@ class LiveProgress:
 
     def started(self, action: Action) -> None:
         self.in_flight[action_line(action, self.zones)] = time.perf_counter()
-        self.live.update(self._view())
 
     def done(self, outcome: Outcome) -> None:
         self.in_flight.pop(action_line(outcome.action, self.zones), None)
         self.counts[outcome.status] += 1
-        self.console.print(Text(outcome_line(outcome, self.zones),
-                                style=STYLES[outcome.status]))
-        self.live.update(self._view())
+        self.finished.append(Text(outcome_line(outcome, self.zones),
+                                  style=STYLES[outcome.status]))
+        if self._printing is not None:
+            return  # already due
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called outside an event loop: nothing to wait for
+            self._print_finished()
+            return
+        self._printing = loop.call_later(1 / REFRESHES_PER_SECOND, self._print_finished)
+
+    def _print_finished(self) -> None:
+        """Print the lines finished since the last time, in one go, above the live view."""
+        if self._printing is not None:
+            self._printing.cancel()
+            self._printing = None
+        if self.finished:
+            lines, self.finished = self.finished, []
+            self.console.print(Text("\n").join(lines))  # the view redraws below them
 
 
 def summary(report: Report) -> str:

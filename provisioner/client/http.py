@@ -11,7 +11,7 @@ apply goes through `WixClient`, so auth, timeouts, retries, paging and error typ
 - Error responses become typed errors in one place (`errors.parse_error`).
 - `query_all()` pages through offset- and cursor-paged queries with the fewest calls.
 - `--debug` tracing uses the `provisioner.client` logger, one line per request and per answer,
-  with `Authorization: ***`.
+  with `Authorization: ***`; a URL is scrubbed of secrets only for a line that is shown.
 - Every text from a server or from httpx/h11 that an error carries passes through
   `target.redact()` (the key, a URL's userinfo, key-looking query values). A base URL with
   credentials of its own is refused. A request that cannot even be built or sent (a header
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import json
 import logging
 import random
@@ -93,6 +94,7 @@ def is_read_call(method: str, path: str) -> bool:
     return method == "POST" and path.split("?")[0].rstrip("/").endswith(READ_SUFFIXES)
 
 
+@functools.lru_cache(maxsize=4096)  # every call is counted by it; most paths recur
 def path_template(path: str) -> str:
     """`/events/v3/events/0c6f…-…` → `/events/v3/events/{id}`, so calls for different objects
     count together."""
@@ -250,6 +252,7 @@ class WixClient:
         method = method.upper()
         reads = is_read_call(method, path) if read is None else read
         label = f"{method} {path_template(path)}"
+        flat = flatten_params(params)  # once for every attempt
         attempt = 0
         while True:
             attempt += 1
@@ -259,8 +262,7 @@ class WixClient:
             if self.limiter is not None:
                 await self.limiter.acquire()
             try:
-                answer = await self._attempt(method, path, flatten_params(params), json,
-                                             attempt)
+                answer = await self._attempt(method, path, flat, json, attempt)
                 if self.limiter is not None:
                     self.limiter.passed()
                 return answer
@@ -297,25 +299,32 @@ class WixClient:
 
     async def _attempt(self, method: str, path: str, params: dict[str, Any], body: Any,
                        attempt: int) -> dict[str, Any]:
-        url = self._scrub(f"{self._base_url}{path}")
-        log.debug("→ %s %s (attempt %d) %s", method, url, attempt, self._auth_trace)
+        # the URL is scrubbed only for a line that shows it: a debug trace or an error
+        tracing = log.isEnabledFor(logging.DEBUG)
+        if tracing:
+            log.debug("→ %s %s (attempt %d) %s", method, self._url(path), attempt,
+                      self._auth_trace)
         started = time.perf_counter()
         try:
+            # httpx encodes the query itself: a string built here beforehand costs as much,
+            # since httpx quotes a query in a URL it is given all over again
             response = await self._http.request(method, path, params=params or None,
                                                 json=body)
         except (httpx.LocalProtocolError, httpx.InvalidURL, UnicodeEncodeError) as exc:
             # made here, not met on the way: trying again would fail the same way
-            raise ProvisionerError(f"{method} {url}: cannot send the request "
+            raise ProvisionerError(f"{method} {self._url(path)}: cannot send the request "
                                    f"({type(exc).__name__}: {self._scrub(str(exc))})") from None
         except httpx.TransportError as exc:
-            ms = (time.perf_counter() - started) * 1000
-            log.debug("← %s %s failed after %.0f ms (attempt %d): %s", method, path, ms,
-                      attempt, type(exc).__name__)
+            if tracing:
+                ms = (time.perf_counter() - started) * 1000
+                log.debug("← %s %s failed after %.0f ms (attempt %d): %s", method, path, ms,
+                          attempt, type(exc).__name__)
             # `from None`: httpx's exception holds the request, and so the Authorization header
-            raise self._transport_error(method, path, url, exc) from None
-        ms = (time.perf_counter() - started) * 1000
-        log.debug("← %s %s %d in %.0f ms (attempt %d)", method, path, response.status_code, ms,
-                  attempt)
+            raise self._transport_error(method, path, self._url(path), exc) from None
+        if tracing:
+            ms = (time.perf_counter() - started) * 1000
+            log.debug("← %s %s %d in %.0f ms (attempt %d)", method, path,
+                      response.status_code, ms, attempt)
         if not 200 <= response.status_code < 300:
             error = parse_error(
                 response.status_code, self._scrub(response.text), method=method, path=path,
@@ -353,6 +362,10 @@ class WixClient:
             reason = f"{type(exc).__name__}: {detail}"
         return TransportError(f"{method} {url}: {reason}", method=method, path=path, url=url,
                               sent=not never_sent)
+
+    def _url(self, path: str) -> str:
+        """The URL of `path` as messages show it: on the base URL, secrets blanked out."""
+        return self._scrub(f"{self._base_url}{path}")
 
     def _scrub(self, text: str) -> str:
         """`text` (a server's answer, an exception's message) with every secret blanked out."""
