@@ -160,7 +160,12 @@ def chain(spans: list[tuple[float, float]]) -> int:
 class TimedClient(WixClient):
     """A `WixClient` that notes when each call was sent and answered."""
 
-    spans: list[tuple[float, float]]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.spans: list[tuple[float, float]] = []
+
+    def round_trips(self) -> int:
+        return chain(self.spans)
 
     async def request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         began = time.perf_counter()
@@ -175,9 +180,8 @@ def plan_once(target: Target, documents: list[dict[str, Any]], files: tuple[str,
 
     async def read(desired: State) -> tuple[State, int, int]:
         async with TimedClient(target) as client:
-            client.spans = []
             live = await live_state(client, desired)
-            return live, sum(client.calls.values()), chain(client.spans)
+            return live, sum(client.calls.values()), client.round_trips()
 
     began, cpu = time.perf_counter(), time.process_time()
     desired = desired_state(documents)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,13 +34,15 @@ class Page:
     docs: list[dict[str, Any]]
 
 
-class IndexedReads:
-    """The indexed reads of a transaction (`store.Txn`)."""
+class IndexedReads(ABC):
+    """The indexed reads of a transaction (`store.Txn`, which holds the connection)."""
 
     _conn: sqlite3.Connection
 
+    @abstractmethod
     def flush(self) -> None:
-        raise NotImplementedError
+        """Recompute the aggregates the transaction's writes changed (before an aggregate
+        is read, and before it commits)."""
 
     def children_by_parent(
         self, site: str, kind: str, parent_kind: str, parents: Sequence[str] | None, *,

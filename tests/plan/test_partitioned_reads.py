@@ -2,7 +2,7 @@
 sizes), and reads of real emulator sites over HTTP that hold what the spec does not: objects
 added from the dashboard, and another writer adding or deleting between two pages of one read.
 
-Round trips are counted the way `bench/plan.py` counts them: the longest chain of calls each
+Round trips are counted by `bench/plan.py`'s own client: the longest chain of calls each
 sent after the one before it answered, with the emulator delaying every answer so that calls
 sent together overlap.
 """
@@ -10,7 +10,6 @@ sent together overlap.
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.plan import TimedClient
 from provisioner import kinds
 from provisioner.client.http import WixClient
 from provisioner.client.target import Target
@@ -76,29 +76,6 @@ def test_full_partitions_are_single_pages_and_part_full_ones_merge() -> None:
     assert [(len(p.parent_ids), p.pages()) for p in parts] == [(100, 3)]
     # an event bigger than a page is read by as many pages as it needs, all at once
     assert partitions.calls(partitions.partition(_sizes([250]))) == 3
-
-
-class TimedClient(WixClient):
-    """Notes when each call was sent and answered."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.spans: list[tuple[float, float]] = []
-
-    async def request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        began = time.perf_counter()
-        try:
-            return await super().request(method, path, **kwargs)
-        finally:
-            self.spans.append((began, time.perf_counter()))
-
-    def round_trips(self) -> int:
-        depth: list[int] = []
-        ordered = sorted(self.spans)
-        for index, (start, _) in enumerate(ordered):
-            depth.append(1 + max((depth[j] for j in range(index) if ordered[j][1] <= start),
-                                 default=0))
-        return max(depth, default=0)
 
 
 def _target(where: Site) -> Target:
