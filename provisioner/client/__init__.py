@@ -2,6 +2,8 @@
 resource kind.
 
 - `http`: `WixClient`, the one HTTP client (auth, timeouts, retries, paging, error typing);
+- `transport`: the connections under it (HTTP/1.1 on asyncio), cheaper per call than httpx's
+  own, and `framing`: the plain requests and answers they write and read without h11;
 - `errors`: the exception tree every failure a user can see belongs to;
 - `target`: `--target` and the environment turned into a `Target`;
 - `ratelimit`: the client-wide pace (Wix allows about 200 calls a minute per site);

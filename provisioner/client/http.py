@@ -12,6 +12,11 @@ apply goes through `WixClient`, so auth, timeouts, retries, paging and error typ
 - `query_all()` pages through offset- and cursor-paged queries with the fewest calls.
 - `--debug` tracing uses the `provisioner.client` logger, one line per request and per answer,
   with `Authorization: ***`; a URL is scrubbed of secrets only for a line that is shown.
+- Calls go out through the client's own transport (`transport.Transport`: HTTP/1.1 on asyncio
+  with httpx's limits, timeouts and exceptions, plain exchanges framed directly and the rest
+  by h11), which costs a fraction of the CPU per call of httpx's default one; a transport
+  passed in (the local sandbox, tests) is used as given, and when the environment names a
+  proxy, or PROVISIONER_TRANSPORT=httpx, httpx's own transports carry the calls.
 - Every text from a server or from httpx/h11 that an error carries passes through
   `target.redact()` (the key, a URL's userinfo, key-looking query values). A base URL with
   credentials of its own is refused. A request that cannot even be built or sent (a header
@@ -37,6 +42,7 @@ import copy
 import functools
 import json
 import logging
+import os
 import random
 import re
 import time
@@ -46,6 +52,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import getproxies
 
 import httpx
 
@@ -64,6 +72,7 @@ from .errors import (
 )
 from .ratelimit import RateLimiter
 from .target import REDACTED, Target, header_value_problem, redact, url_problem
+from .transport import Transport
 
 log = logging.getLogger("provisioner.client")
 
@@ -128,6 +137,29 @@ def flatten_params(params: Mapping[str, Any] | None, prefix: str = "") -> dict[s
         elif value is not None:
             flat[key] = value
     return flat
+
+
+TRANSPORT_VARIABLE = "PROVISIONER_TRANSPORT"
+TRANSPORTS = ("own", "httpx")  # the client's own (the default), or httpx's default one
+
+
+def own_transport_wanted(environ: Mapping[str, str]) -> bool:
+    """Whether calls go through the client's own transport: yes unless PROVISIONER_TRANSPORT
+    says `httpx` (a way back to httpx's default transport, should ours ever misbehave on a
+    network) or the environment names a proxy (which only httpx's transports go through)."""
+    chosen = environ.get(TRANSPORT_VARIABLE, "").strip().lower() or "own"
+    if chosen not in TRANSPORTS:
+        raise ProvisionerError(
+            f"{TRANSPORT_VARIABLE}={environ[TRANSPORT_VARIABLE]!r} is not a transport: use "
+            f"`own` (the default) or `httpx` (httpx's default transport)")
+    return chosen == "own" and not proxied()
+
+
+def proxied() -> bool:
+    """Whether the environment names a proxy, which httpx's own transports then go through
+    (as httpx finds them: HTTP_PROXY, HTTPS_PROXY, ALL_PROXY or the system's settings)."""
+    found = getproxies()
+    return any(found.get(scheme) for scheme in ("http", "https", "all"))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -205,6 +237,9 @@ class WixClient:
         if target.site_id:
             headers["wix-site-id"] = target.site_id
         self._base_url = target.base_url or SANDBOX_BASE_URL
+        if transport is None and urlsplit(self._base_url).scheme in ("http", "https") and \
+                own_transport_wanted(os.environ):
+            transport = Transport()  # httpx's own costs more CPU per call (see `transport`)
         self._http = httpx.AsyncClient(base_url=self._base_url, headers=headers,
                                        timeout=timeout, transport=transport)
         # what --debug shows of the headers: who is calling, with the key itself blanked out
@@ -352,7 +387,11 @@ class WixClient:
                          ) -> TransportError:
         detail = self._scrub(str(exc)) or type(exc).__name__
         never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-        if isinstance(exc, httpx.ConnectError):
+        if isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in detail:
+            reason = (f"the TLS certificate of {self._base_url} is not trusted ({detail}); "
+                      "if your network signs it with its own authority, point SSL_CERT_FILE "
+                      "at that authority's certificate")
+        elif isinstance(exc, httpx.ConnectError):
             reason = f"cannot connect to {self._base_url} ({detail}); is it running?"
         elif isinstance(exc, httpx.TimeoutException):
             reason = f"no answer in time ({type(exc).__name__})"
