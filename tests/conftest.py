@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -55,11 +56,14 @@ class Server:
 
 
 @contextmanager
-def running(app: object) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn on a free loopback port; yields its base URL."""
+def running(app: object, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a free loopback port; yields its base URL. With
+    `tls` (certificate and key files) it speaks HTTPS."""
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    certificate, key = tls or (None, None)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                            ssl_certfile=certificate, ssl_keyfile=key)
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -69,7 +73,7 @@ def running(app: object) -> Iterator[str]:
             raise RuntimeError("emulator did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         uv.should_exit = True
         thread.join(timeout=10)

@@ -249,16 +249,18 @@ class TransportError(ProvisionerError):
     """No HTTP answer arrived: the connection was refused or dropped, or timed out.
 
     `sent` is False when the request certainly never reached the server (connection refused,
-    connect timeout), which makes even a write safe to try again.
+    connect timeout), which makes even a write safe to try again. `lasting` is True when
+    trying again cannot help (a TLS certificate not trusted).
     """
 
     def __init__(self, message: str, *, method: str = "", path: str = "", url: str = "",
-                 sent: bool = True) -> None:
+                 sent: bool = True, lasting: bool = False) -> None:
         super().__init__(message)
         self.method = method
         self.path = path
         self.url = url
         self.sent = sent
+        self.lasting = lasting
         self.attempts = 1  # set by the client when it gives up after retries
 
     def __str__(self) -> str:

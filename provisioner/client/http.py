@@ -322,6 +322,8 @@ class WixClient:
         never_ran = isinstance(error, RateLimited) or (
             isinstance(error, TransportError) and not error.sent)
         worth_retrying = never_ran or (reads and isinstance(error, ServerError | TransportError))
+        if isinstance(error, TransportError) and error.lasting:
+            worth_retrying = False
         limit = (self.retry.rate_limited_attempts if isinstance(error, RateLimited)
                  else self.retry.attempts)
         if not worth_retrying or attempt >= limit:
@@ -387,7 +389,8 @@ class WixClient:
                          ) -> TransportError:
         detail = self._scrub(str(exc)) or type(exc).__name__
         never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-        if isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in detail:
+        untrusted = isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in detail
+        if untrusted:
             reason = (f"the TLS certificate of {self._base_url} is not trusted ({detail}); "
                       "if your network signs it with its own authority, point SSL_CERT_FILE "
                       "at that authority's certificate")
@@ -400,7 +403,7 @@ class WixClient:
         else:
             reason = f"{type(exc).__name__}: {detail}"
         return TransportError(f"{method} {url}: {reason}", method=method, path=path, url=url,
-                              sent=not never_sent)
+                              sent=not never_sent, lasting=untrusted)
 
     def _url(self, path: str) -> str:
         """The URL of `path` as messages show it: on the base URL, secrets blanked out."""

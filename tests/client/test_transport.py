@@ -13,9 +13,7 @@ Last, `WixClient` takes this transport unless the environment names a proxy.
 from __future__ import annotations
 
 import asyncio
-import datetime
 import gzip
-import ipaddress
 import socket
 import ssl
 import struct
@@ -32,6 +30,7 @@ from provisioner.client import transport as wire
 from provisioner.client.http import WixClient, proxied
 from provisioner.client.target import Target
 from provisioner.client.transport import Transport
+from tests.client.certificates import self_signed
 
 pytestmark = pytest.mark.anyio
 
@@ -114,12 +113,14 @@ def ok(body: bytes = b'{"ok": true}', *extra: bytes) -> bytes:
 
 
 async def outcome(transport: httpx.AsyncBaseTransport, url: str, method: str = "POST",
-                  timeout: float = 5.0) -> tuple[Any, ...]:
+                  timeout: float = 5.0, sent: Any = None) -> tuple[Any, ...]:
     """What a call through `transport` gives: the response as the caller sees it, or the
-    exception's type and words."""
+    exception's type and words. A POST sends `sent` as JSON ({"a": 1} by default)."""
+    if sent is None:
+        sent = {"a": 1}
     async with httpx.AsyncClient(transport=transport, timeout=timeout) as client:
         try:
-            response = await client.request(method, url, json={"a": 1} if method == "POST"
+            response = await client.request(method, url, json=sent if method == "POST"
                                              else None)
         except httpx.HTTPError as error:
             return "raised", type(error).__name__, str(error)
@@ -128,14 +129,15 @@ async def outcome(transport: httpx.AsyncBaseTransport, url: str, method: str = "
 
 
 async def both(reply: Reply, method: str = "POST", timeout: float = 5.0,
-               tls: ssl.SSLContext | None = None) -> tuple[Any, ...]:
+               tls: ssl.SSLContext | None = None, host: str = "127.0.0.1",
+               sent: Any = None) -> tuple[Any, ...]:
     """The outcome through our transport, checked equal to httpx's default transport's."""
     found = []
     for transport in (Transport(), httpx.AsyncHTTPTransport()):
         async with scripted(reply, tls) as server:
             scheme = "https" if tls else "http"
-            found.append(await outcome(transport, f"{scheme}://127.0.0.1:{server.port}/x",
-                                       method, timeout))
+            found.append(await outcome(transport, f"{scheme}://{host}:{server.port}/x",
+                                       method, timeout, sent))
     ours, httpx_default = found
     assert ours == httpx_default
     return ours
@@ -242,33 +244,6 @@ async def test_a_header_h11_refuses_fails_the_same_way_as_with_httpx() -> None:
 # --- TLS ------------------------------------------------------------------------------------
 
 
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1, signed by its own key: (certificate, key) files."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256()))
-    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_file, key_file
-
-
 async def test_tls_answers_and_refusals_are_the_same_as_with_httpx(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cert_file, key_file = self_signed(tmp_path)
@@ -279,6 +254,53 @@ async def test_tls_answers_and_refusals_are_the_same_as_with_httpx(
     monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))  # as httpx reads it
     assert (await both(answer(ok()), tls=tls))[-1] == b'{"ok": true}'
     assert (await both(answer(CHUNKED), tls=tls))[-1] == b"hello world"
+
+
+def tls_server(cert_file: Path, key_file: Path) -> ssl.SSLContext:
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert_file, key_file)
+    return tls
+
+
+def echo_length(raw_head: bytes = b"") -> Reply:
+    """An answer that is 3 MB long and says how long the request was: many TLS records and
+    socket reads each way, and the client's read-ahead limit passed several times over."""
+    async def reply(number: int, request: bytes) -> tuple[bytes, bool]:
+        body = b"%d:" % len(request) + b"x" * 3_000_000
+        if raw_head:  # the same body, chunked
+            chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[at:at + 65_536]),
+                                                  body[at:at + 65_536])
+                              for at in range(0, len(body), 65_536))
+            return raw_head + chunks + b"0\r\n\r\n", False
+        return ok(body), False
+    return reply
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+@pytest.mark.parametrize("secure", [False, True])
+async def test_long_requests_and_answers_are_the_same_as_with_httpx(
+        chunked: bool, secure: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(wire, "READ_AHEAD", 16_384)  # so that reading pauses, and resumes
+    tls = None
+    if secure:
+        cert_file, key_file = self_signed(tmp_path)
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+        tls = tls_server(cert_file, key_file)
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" if chunked else b""
+    found = await both(echo_length(head), tls=tls, sent={"long": "y" * 2_000_000})
+    assert found[0] == "answered" and len(found[-1]) > 3_000_000
+    assert int(found[-1].split(b":", 1)[0]) > 2_000_000  # the whole request arrived
+
+
+async def test_tls_checks_the_host_name_as_httpx_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a name, not an address: sent in the handshake (SNI) and checked against the certificate
+    cert_file, key_file = self_signed(tmp_path, ("localhost",))
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    tls = tls_server(cert_file, key_file)
+    assert (await both(answer(ok()), tls=tls, host="localhost"))[-1] == b'{"ok": true}'
+    wrong = await both(answer(ok()), tls=tls, host="127.0.0.1")  # trusted, but not its name
+    assert wrong[:2] == ("raised", "ConnectError") and "IP address mismatch" in wrong[2]
 
 
 # --- the pool -------------------------------------------------------------------------------
