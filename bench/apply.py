@@ -14,9 +14,10 @@ for every run (`POST /_emulator/reset`), applies in process the way `provisioner
     lower bound, dependency depth (the fewest round trips any apply can take) x latency,
     against 1.2x; and the client's CPU time per call (this process's CPU time during the
     apply / its calls), against 1 ms, since every millisecond of it a level's calls wait
-    for lengthens the critical path. Then the same plan once at each parallelism, 1 (every
-    call after the one before), 8 and 64 (every ready action at once), to show what the cap
-    on concurrent calls costs.
+    for lengthens the critical path. The same again through httpx's default transport
+    (PROVISIONER_TRANSPORT=httpx), the client's CPU per call as a ratio to it. Then the
+    same plan once at each parallelism, 1 (every call after the one before), 8 and 64
+    (every ready action at once), to show what the cap on concurrent calls costs.
 (b) a fleet of `--events` small published events (2 tickets, 1 policy and one shared
     category each, from one template) under an emulator rate limit of `--rate-limit` calls a
     minute, the client's limiter set to the same (`client.limit_rate`): total calls, wall
@@ -55,6 +56,7 @@ from bench.fleet import (
 )
 from provisioner.apply.graph import dependencies, depth
 from provisioner.apply.report import DEFAULT_PARALLELISM
+from provisioner.client.http import TRANSPORT_VARIABLE
 from provisioner.model import State
 
 # the default, 8, every ready action at once, one at a time
@@ -104,6 +106,20 @@ def load(burners: int) -> Iterator[None]:
             process.wait()
 
 
+@contextmanager
+def transport(name: str) -> Iterator[None]:
+    """Calls through `name` (PROVISIONER_TRANSPORT) while the block runs."""
+    before = os.environ.get(TRANSPORT_VARIABLE)
+    os.environ[TRANSPORT_VARIABLE] = name
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[TRANSPORT_VARIABLE]
+        else:
+            os.environ[TRANSPORT_VARIABLE] = before
+
+
 def apply_devcon(emu: Emulator, desired: State, latency_ms: float, parallelism: int
                  ) -> Applied:
     emu.reset({"latency_ms": latency_ms})
@@ -126,11 +142,18 @@ def devcon(emu: Emulator, latency_ms: float, repeat: int) -> None:
           f"{len(plan.actions)} actions, dependency depth {levels}, widest level "
           f"{max(Counter(level_of(deps)).values())} actions")
     burners = max(1, cores() - 1)
-    quiet = [apply_devcon(emu, desired, latency_ms, DEFAULT_PARALLELISM)
-             for _ in range(repeat)]
+
+    def applies() -> list[Applied]:
+        return [apply_devcon(emu, desired, latency_ms, DEFAULT_PARALLELISM)
+                for _ in range(repeat)]
+
+    quiet = applies()
+    with transport("httpx"):
+        quiet_httpx = applies()
     with load(burners):
-        loaded = [apply_devcon(emu, desired, latency_ms, DEFAULT_PARALLELISM)
-                  for _ in range(repeat)]
+        loaded = applies()
+        with transport("httpx"):
+            loaded_httpx = applies()
     print(f"    median of {repeat} applies at parallelism {DEFAULT_PARALLELISM} (the default); "
           f"under load: {burners} CPU-burning process{'es' if burners > 1 else ''} "
           f"(python -c \"{BURNER}\") on this {cores()}-core machine")
@@ -154,6 +177,17 @@ def devcon(emu: Emulator, latency_ms: float, repeat: int) -> None:
     ]
     for label, cell, note in summary:
         print(f"    {label:<44}{cell(quiet):>12}{cell(loaded):>14}   {note}".rstrip())
+    print("    the same through httpx's default transport (PROVISIONER_TRANSPORT=httpx):")
+    for label, cell, _ in summary[2:4]:
+        print(f"    {'  ' + label:<44}{cell(quiet_httpx):>12}{cell(loaded_httpx):>14}")
+
+    def cpu_ratio(own: list[Applied], baseline: list[Applied]) -> str:
+        def per_call(runs: list[Applied]) -> float:
+            return median(runs, lambda r: r.cpu_seconds / r.report.calls)
+        return f"{per_call(own) / per_call(baseline):.2f}x"
+
+    print(f"    {'client CPU per call, own / httpx default':<44}"
+          f"{cpu_ratio(quiet, quiet_httpx):>12}{cpu_ratio(loaded, loaded_httpx):>14}")
     print(f"    one apply at each parallelism, quiet:\n    {'':<34}"
           + "".join(f"{'parallelism ' + str(p):>16}" for p in COLUMNS))
     rows: list[tuple[str, Callable[[Applied], str]]] = [
