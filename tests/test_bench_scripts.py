@@ -40,13 +40,15 @@ def test_plan_bench_reads_one_event_in_five_calls() -> None:
 
 
 def test_apply_bench_applies_devcon_in_28_calls() -> None:
-    out = bench("apply", "--latency-ms", "0", "--skip-fleet")
+    out = bench("apply", "--latency-ms", "0", "--skip-fleet", "--repeat", "1")
     assert "(a) DevCon on an empty site" in out
     assert re.search(r"calls\b.*\b28\b", out), out
+    assert re.search(r"own / httpx default\s+[\d.]+x\s+[\d.]+x", out), out
 
 
 def test_apply_bench_fleet_part_runs() -> None:
-    out = bench("apply", "--latency-ms", "0", "--events", "2", "--rate-limit", "6000")
+    out = bench("apply", "--latency-ms", "0", "--events", "2", "--rate-limit", "6000",
+                "--repeat", "1")
     assert "(b) a fleet of 2 published events" in out
     assert re.search(r"failed / conflict / skipped\s+0 / 0 / 0", out), out
 

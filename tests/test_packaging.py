@@ -135,6 +135,44 @@ def test_typing_typed_is_backed_by_a_shipped_py_typed_marker(wheel: zipfile.ZipF
     assert "provisioner/py.typed" in wheel.namelist()
 
 
+def imported_distributions() -> dict[str, set[str]]:
+    """The distributions the installed package's modules import (those outside the standard
+    library and the project itself), each with the modules that import it."""
+    import ast
+
+    owners = importlib.metadata.packages_distributions()
+    found: dict[str, set[str]] = {}
+    for path in (ROOT / "provisioner").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top == "provisioner":
+                    continue
+                for distribution in owners.get(top, [top]):
+                    found.setdefault(distribution.lower().replace("_", "-"), set()).add(
+                        str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_imported_distribution_is_a_declared_dependency() -> None:
+    """A module that imports a package another dependency happens to bring (h11 under httpx)
+    breaks the day that dependency stops bringing it, or brings a version ours does not
+    work with: whatever the package imports, pyproject.toml declares."""
+    requirements = [Requirement(r) for r in PROJECT["dependencies"]]
+    declared = {r.name.lower().replace("_", "-") for r in requirements}
+    if any(r.name == "pyjwt" and "crypto" in r.extras for r in requirements):
+        declared.add("cryptography")  # what that extra brings
+    undeclared = {name: sorted(paths) for name, paths in imported_distributions().items()
+                  if name not in declared}
+    assert undeclared == {}, f"declare in pyproject.toml dependencies: {undeclared}"
+
+
 def test_the_wheel_requires_what_pyproject_lists(wheel: zipfile.ZipFile) -> None:
     required = {str(Requirement(r)) for r in metadata(wheel).get_all("Requires-Dist") or []}
     listed = {str(Requirement(r)) for r in PROJECT["dependencies"]}
