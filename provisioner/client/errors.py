@@ -250,7 +250,8 @@ class TransportError(ProvisionerError):
 
     `sent` is False when the request certainly never reached the server (connection refused,
     connect timeout), which makes even a write safe to try again. `lasting` is True when
-    trying again cannot help (a TLS certificate not trusted).
+    trying again cannot help (a TLS certificate not trusted, a server that does not speak
+    TLS).
     """
 
     def __init__(self, message: str, *, method: str = "", path: str = "", url: str = "",

@@ -390,10 +390,15 @@ class WixClient:
         detail = self._scrub(str(exc)) or type(exc).__name__
         never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
         untrusted = isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in detail
+        not_tls = isinstance(exc, httpx.ConnectError) and "WRONG_VERSION_NUMBER" in detail
         if untrusted:
             reason = (f"the TLS certificate of {self._base_url} is not trusted ({detail}); "
                       "if your network signs it with its own authority, point SSL_CERT_FILE "
                       "at that authority's certificate")
+        elif not_tls:
+            reason = (f"{self._base_url} did not answer in TLS ({detail}); if it serves plain "
+                      f"HTTP, as the emulator does, use "
+                      f"{self._base_url.replace('https://', 'http://', 1)}")
         elif isinstance(exc, httpx.ConnectError):
             reason = f"cannot connect to {self._base_url} ({detail}); is it running?"
         elif isinstance(exc, httpx.TimeoutException):
@@ -403,7 +408,7 @@ class WixClient:
         else:
             reason = f"{type(exc).__name__}: {detail}"
         return TransportError(f"{method} {url}: {reason}", method=method, path=path, url=url,
-                              sent=not never_sent, lasting=untrusted)
+                              sent=not never_sent, lasting=untrusted or not_tls)
 
     def _url(self, path: str) -> str:
         """The URL of `path` as messages show it: on the base URL, secrets blanked out."""

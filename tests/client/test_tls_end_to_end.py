@@ -2,7 +2,8 @@
 under a certificate for `localhost`, trusted through SSL_CERT_FILE. `apply` makes DevCon and
 `plan` then finds nothing to do, through the client's own transport and through httpx's
 (PROVISIONER_TRANSPORT=httpx); a certificate nobody said to trust, and a transport name that
-is not one, are each refused in one line, with no traceback."""
+is not one, and an https:// URL for a server that speaks plain HTTP, are each refused in one
+line, at once and with no traceback."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 from provisioner.emulator import create_app
 from provisioner.emulator.store import Store
 from tests.client.certificates import self_signed
-from tests.conftest import grant_new_site, running
+from tests.conftest import Server, grant_new_site, running
 
 ROOT = Path(__file__).resolve().parents[2]
 DEVCON = ROOT / "examples" / "devcon2025.yaml"
@@ -74,3 +75,16 @@ def test_a_transport_that_is_not_one_is_refused(https_site: dict[str, str]) -> N
     assert planned.returncode != 0 and "Traceback" not in planned.stderr
     assert "PROVISIONER_TRANSPORT='curl' is not a transport: use `own` (the default) or " \
         "`httpx`" in planned.stdout + planned.stderr
+
+
+@pytest.mark.parametrize("transport", ["own", "httpx"])
+def test_https_to_a_plain_http_server_says_to_use_http(server: Server, transport: str) -> None:
+    key, site = server.new_site()
+    plain = server.base_url.replace("http://", "https://", 1)
+    env = {**os.environ, "WIX_API_KEY": key, "WIX_SITE_ID": site, "TARGET": plain,
+           "PROVISIONER_TRANSPORT": transport}
+    planned = cli(env, "plan", DEVCON)
+    assert planned.returncode != 0 and "Traceback" not in planned.stderr
+    message = planned.stdout + planned.stderr
+    assert f"{plain} did not answer in TLS" in message, message
+    assert f"use {server.base_url}" in message and "gave up after" not in message
