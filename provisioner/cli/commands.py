@@ -327,8 +327,7 @@ def plan(paths: tuple[str, ...], target_name: str | None, as_json: bool, as_mark
     configure_logging(debug)
     machine = as_json or as_markdown
     paths = selection.spec_paths(paths)
-    target = selection.target(target_name)
-    click.echo(selection.first_line(target), err=machine)
+    target = selection.announce(target_name, to_stderr=machine)
     try:
         desired, files = load_desired(
             paths, variables=selection.variables(var_assignments, var_files))

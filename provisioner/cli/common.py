@@ -8,20 +8,24 @@ import os
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 # the package's other modules are imported inside the functions that use them (here only for
 # the type checker): `--help` imports this module and needs none of them
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Awaitable, Callable, Sequence
 
+    from ..client.http import WixClient
     from ..client.target import Target
     from ..model import State
     from ..spec.loader import LoadResult
     from ..spec.templates import VarInputs
     from ..workspace import Environment, Workspace
+
+
+Read = TypeVar("Read")
 
 
 def use_color(stream: IO[str] | None = None) -> bool:
@@ -66,6 +70,25 @@ def fail(message: str) -> NoReturn:
     raise SystemExit(1)
 
 
+def read_site_with(target: Target, read: Callable[[WixClient], Awaitable[Read]]
+                   ) -> tuple[Read, int]:
+    """What `read` gives on a client of `target`, and the calls it took; a call refused or
+    failed ends the command with its message."""
+    import asyncio
+
+    from ..client.errors import ProvisionerError
+    from ..client.session import connect
+
+    async def run() -> tuple[Read, int]:
+        async with connect(target) as client:
+            return await read(client), sum(client.calls.values())
+
+    try:
+        return asyncio.run(run())
+    except ProvisionerError as error:
+        fail(str(error))
+
+
 @dataclass(frozen=True)
 class Selection:
     """The workspace (`provisioner.toml`) a command runs in, if any, and the environment
@@ -82,6 +105,13 @@ class Selection:
         """Every command's first line: `Environment: staging · Target: …`."""
         where = f"Environment: {self.env_name} · " if self.env_name else ""
         return where + target.describe()
+
+    def announce(self, target_name: str | None, to_stderr: bool) -> Target:
+        """The target, once its first line is printed: on stderr when stdout carries a
+        document (`--json`, `--markdown`, a spec)."""
+        target = self.target(target_name)
+        click.echo(self.first_line(target), err=to_stderr)
+        return target
 
     def expand(self, paths: Sequence[str]) -> tuple[str, ...]:
         """`paths` with `{env}` replaced by the environment's name (`plans/{env}.json`,

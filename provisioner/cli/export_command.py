@@ -16,7 +16,15 @@ from pathlib import Path
 import click
 
 from ..client.errors import ProvisionerError
-from .common import color_text, configure_logging, env_options, fail, plural, select
+from .common import (
+    color_text,
+    configure_logging,
+    env_options,
+    fail,
+    plural,
+    read_site_with,
+    select,
+)
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -50,34 +58,18 @@ def export(target_name: str | None, slugs: tuple[str, ...], category_names: tupl
     """
     # imported with the command's other stages, when it runs: its `--help` and shell
     # completion need none of them
-    import asyncio
 
     from .. import kinds
-    from ..client.session import connect
     from ..export.document import export_state
     from ..export.read import read_site
     from ..export.write import folder_files, to_yaml, write_files, write_text
 
     configure_logging(debug)
     selection = select(env_name, target_name)
-    target = selection.target(target_name)
-    click.echo(selection.first_line(target), err=True)
-    calls = 0
-
-    async def read() -> object:
-        nonlocal calls
-        async with connect(target) as client:
-            try:
-                return await read_site(client, tuple(dict.fromkeys(slugs)),
-                                       tuple(dict.fromkeys(category_names)))
-            finally:
-                calls = sum(client.calls.values())
-
-    try:
-        live = asyncio.run(read())
-    except ProvisionerError as error:
-        fail(str(error))
-    exported = export_state(live, pin_ids=pin_ids)  # type: ignore[arg-type]
+    target = selection.announce(target_name, to_stderr=True)
+    live, calls = read_site_with(target, lambda client: read_site(
+        client, tuple(dict.fromkeys(slugs)), tuple(dict.fromkeys(category_names))))
+    exported = export_state(live, pin_ids=pin_ids)
     for warning in exported.warnings:
         click.echo(color_text(f"warning: {warning}", fg="yellow"), err=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -32,6 +32,7 @@ from .common import (
     fail,
     load_desired,
     plural,
+    read_site_with,
     select,
     template_options,
     use_color,
@@ -64,36 +65,20 @@ def status(paths: tuple[str, ...], target_name: str | None, as_json: bool, debug
     """
     # imported with the command's other stages, when it runs: its `--help` and shell
     # completion need none of them
-    import asyncio
 
-    from ..client.session import connect
     from ..plan.build import build_plan
     from ..plan.live import live_state
 
     configure_logging(debug)
     selection = select(env_name, target_name)
     paths = selection.spec_paths(paths)
-    target = selection.target(target_name)
-    click.echo(selection.first_line(target), err=as_json)
+    target = selection.announce(target_name, to_stderr=as_json)
     try:
         desired, files = load_desired(
             paths, variables=selection.variables(var_assignments, var_files))
     except ProvisionerError as error:
         fail(str(error))
-    calls = 0
-
-    async def read() -> State:
-        nonlocal calls
-        async with connect(target) as client:
-            try:
-                return await live_state(client, desired)
-            finally:
-                calls = sum(client.calls.values())
-
-    try:
-        live = asyncio.run(read())
-    except ProvisionerError as error:
-        fail(str(error))
+    live, calls = read_site_with(target, lambda client: live_state(client, desired))
     plan = build_plan(desired, live, target.describe(full=True), files)
     report = status_report(desired, live, plan)
     report["target"] = target.describe(full=True)

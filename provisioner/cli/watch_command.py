@@ -106,8 +106,7 @@ def watch(paths: tuple[str, ...], listen: str | None, public_key_file: Path | No
     configure_logging(debug)
     selection = select(env_name, target_name)
     paths = selection.spec_paths(paths)
-    target = selection.target(target_name)
-    click.echo(selection.first_line(target), err=as_json)
+    target = selection.announce(target_name, to_stderr=as_json)
     try:
         result = checked_spec(paths, selection.variables(var_assignments, var_files),
                               "nothing is watched")
