@@ -305,7 +305,7 @@ class _Connection:
             protocol.receive_data(data)
 
 
-def _is_address(host: str) -> bool:
+def is_address(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
     except ValueError:
@@ -454,7 +454,7 @@ class Transport(httpx.AsyncBaseTransport):
         scheme, host, port = origin
         loop = asyncio.get_running_loop()
         # an address has nothing to race against: no tasks for happy eyeballs
-        delay = None if _is_address(host) else HAPPY_EYEBALLS_DELAY
+        delay = None if is_address(host) else HAPPY_EYEBALLS_DELAY
         scope = asyncio.timeout(timeout)
         try:
             async with scope:

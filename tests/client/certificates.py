@@ -12,13 +12,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-
-def _is_address(name: str) -> bool:
-    try:
-        ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    return True
+from provisioner.client.transport import is_address
 
 
 def self_signed(folder: Path, names: tuple[str, ...] = ("127.0.0.1",)) -> tuple[Path, Path]:
@@ -27,7 +21,7 @@ def self_signed(folder: Path, names: tuple[str, ...] = ("127.0.0.1",)) -> tuple[
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
     alternatives: list[x509.GeneralName] = [
-        x509.IPAddress(ipaddress.ip_address(each)) if _is_address(each)
+        x509.IPAddress(ipaddress.ip_address(each)) if is_address(each)
         else x509.DNSName(each) for each in names]
     now = datetime.datetime.now(datetime.UTC)
     certificate = (

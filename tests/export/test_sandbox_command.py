@@ -17,27 +17,13 @@ import pytest
 
 from tests.apply.support import cli_env
 from tests.conftest import FakeClock, Server
+from tests.gala import PATRON, STANDARD, gala
 from tests.plan.seed import seed
 
 ROOT = Path(__file__).resolve().parents[2]
 EVERYTHING = ROOT / "tests" / "plan" / "specs" / "everything.seed.json"
 
-ON_SALE = """\
-events:
-- slug: summer-gala
-  title: Summer Gala
-  state: PUBLISHED
-  location: {name: Town Hall}
-  dateAndTimeSettings: {timeZoneId: Europe/London, startDate: 2031-07-01T19:00,
-                        endDate: 2031-07-01T23:00}
-  registration: {tickets: {currency: GBP}}
-  tickets:
-  - {name: Standard, pricingMethod: {fixedPrice: "25.00"}, initialLimit: 100}
-  - name: Patron
-    pricingMethod:
-      pricingOptions:
-        optionDetails: [{name: Single, price: "80.00"}, {name: Couple, price: "150.00"}]
-"""
+ON_SALE = gala(STANDARD, PATRON)
 
 
 def local(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:

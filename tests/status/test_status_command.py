@@ -16,29 +16,9 @@ import httpx
 
 from tests.apply.support import apply_cli, cli_env, requests_after
 from tests.conftest import Server
+from tests.gala import LATE, PATRON, REFUNDS, STANDARD, gala
 
-SPEC = """\
-events:
-- slug: summer-gala
-  title: Summer Gala
-  state: PUBLISHED
-  location: {name: Town Hall}
-  dateAndTimeSettings: {timeZoneId: Europe/London, startDate: 2031-07-01T19:00,
-                        endDate: 2031-07-01T23:00}
-  registration: {tickets: {currency: GBP}}
-  tickets:
-  - {name: Standard, pricingMethod: {fixedPrice: "25.00"}, initialLimit: 100}
-  - name: Patron
-    pricingMethod:
-      pricingOptions:
-        optionDetails: [{name: Single, price: "80.00"}, {name: Couple, price: "150.00"}]
-  - name: Late
-    pricingMethod: {fixedPrice: "40.00"}
-    initialLimit: 20
-    salePeriod: {startDate: 2031-06-01T09:30, endDate: 2031-06-30T23:00}
-  policies:
-  - {name: Refunds, body: Refunds up to 30 days before the gala.}
-"""
+SPEC = gala(STANDARD, PATRON, LATE, REFUNDS)
 
 
 def status(api: httpx.Client, server: Server, spec: Path, *args: str

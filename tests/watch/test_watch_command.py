@@ -33,21 +33,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from provisioner.emulator import create_app
 from provisioner.emulator.webhooks import RetryPolicy
 from tests.conftest import running
+from tests.gala import REFUNDS, STANDARD, gala
 
-SPEC = """\
-events:
-- slug: summer-gala
-  title: Summer Gala
-  state: PUBLISHED
-  location: {name: Town Hall}
-  dateAndTimeSettings: {timeZoneId: Europe/London, startDate: 2031-07-01T19:00,
-                        endDate: 2031-07-01T23:00}
-  registration: {tickets: {currency: GBP}}
-  tickets:
-  - {name: Standard, pricingMethod: {fixedPrice: "25.00"}, initialLimit: 100}
-  policies:
-  - {name: Refunds, body: Refunds up to 30 days before the gala.}
-"""
+SPEC = gala(STANDARD, REFUNDS)
 WAIT = 15.0  # seconds a notice may take on a loaded machine (it takes well under one)
 
 
