@@ -24,6 +24,10 @@ from typing import Any
 
 import pytest
 
+# one worker runs the whole module (pytest-xdist, --dist loadgroup): `npm ci` and the SDK's
+# run happen once, not once per worker into the same node_modules
+pytestmark = pytest.mark.xdist_group("js-sdk")
+
 SDK_DIR = Path(__file__).resolve().parent
 NPM_CI_TIMEOUT = 300
 SCRIPT_TIMEOUT = 120
