@@ -237,9 +237,14 @@ class WixClient:
         if target.site_id:
             headers["wix-site-id"] = target.site_id
         self._base_url = target.base_url or SANDBOX_BASE_URL
-        if transport is None and urlsplit(self._base_url).scheme in ("http", "https") and \
-                own_transport_wanted(os.environ):
-            transport = Transport()  # httpx's own costs more CPU per call (see `transport`)
+        if transport is None and urlsplit(self._base_url).scheme in ("http", "https"):
+            if own_transport_wanted(os.environ):
+                transport = Transport()  # httpx's own costs more CPU per call (`transport`)
+            # --debug says which carries the calls: the first thing to compare when a network
+            # treats the two differently
+            log.debug("connections: %s", "the client's own (HTTP/1.1 on asyncio)" if transport
+                      else "httpx's default transport (a proxy is named, or "
+                      f"{TRANSPORT_VARIABLE}=httpx)")
         self._http = httpx.AsyncClient(base_url=self._base_url, headers=headers,
                                        timeout=timeout, transport=transport)
         # what --debug shows of the headers: who is calling, with the key itself blanked out

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import logging
 import socket
 import ssl
 import struct
@@ -425,3 +426,19 @@ async def test_the_client_takes_this_transport_unless_a_proxy_is_named(
     async with WixClient(Target("url", "http://127.0.0.1:9", "key", "site")) as client:
         own = isinstance(client._http._transport, Transport)
     assert proxied() is bool(variable) and own is not bool(variable)
+
+
+@pytest.mark.parametrize(("chosen", "own"), [("", True), ("own", True), ("httpx", False),
+                                             (" HTTPX ", False)])
+async def test_provisioner_transport_chooses_and_debug_says_which(
+        chosen: str, own: bool, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PROVISIONER_TRANSPORT", chosen)
+    with caplog.at_level(logging.DEBUG, logger="provisioner.client"):
+        async with WixClient(Target("url", "http://127.0.0.1:9", "key", "site")) as client:
+            taken = isinstance(client._http._transport, Transport)
+    assert taken is own
+    said = "the client's own" if own else "httpx's default transport"
+    assert f"connections: {said}" in caplog.text
