@@ -46,6 +46,7 @@ class Scripted:
 
     reply: Reply
     port: int = 0
+    pause: float = 0.05  # seconds between the pieces of an answer split by PAUSE
     requests: list[bytes] = field(default_factory=list)
     opened: int = 0
     closed_by_client: int = 0
@@ -76,7 +77,7 @@ class Scripted:
                     return
                 for number, part in enumerate(answer.split(PAUSE)):
                     if number:
-                        await asyncio.sleep(0.05)  # the answer arrives in pieces
+                        await asyncio.sleep(self.pause)  # the answer arrives in pieces
                     writer.write(part)
                     await writer.drain()
                 if close:
@@ -88,9 +89,9 @@ class Scripted:
 
 
 @asynccontextmanager
-async def scripted(reply: Reply, tls: ssl.SSLContext | None = None
+async def scripted(reply: Reply, tls: ssl.SSLContext | None = None, pause: float = 0.05
                    ) -> AsyncIterator[Scripted]:
-    server = Scripted(reply)
+    server = Scripted(reply, pause=pause)
     listener = await asyncio.start_server(server.serve, "127.0.0.1", 0, ssl=tls)
     server.port = listener.sockets[0].getsockname()[1]
     try:
@@ -131,11 +132,11 @@ async def outcome(transport: httpx.AsyncBaseTransport, url: str, method: str = "
 
 async def both(reply: Reply, method: str = "POST", timeout: float = 5.0,
                tls: ssl.SSLContext | None = None, host: str = "127.0.0.1",
-               sent: Any = None) -> tuple[Any, ...]:
+               sent: Any = None, pause: float = 0.05) -> tuple[Any, ...]:
     """The outcome through our transport, checked equal to httpx's default transport's."""
     found = []
     for transport in (Transport(), httpx.AsyncHTTPTransport()):
-        async with scripted(reply, tls) as server:
+        async with scripted(reply, tls, pause) as server:
             scheme = "https" if tls else "http"
             found.append(await outcome(transport, f"{scheme}://{host}:{server.port}/x",
                                        method, timeout, sent))
