@@ -47,6 +47,9 @@ class Scripted:
     reply: Reply
     port: int = 0
     pause: float = 0.05  # seconds between the pieces of an answer split by PAUSE
+    # seconds an answer not followed by a close keeps its connection open before the server
+    # closes it anyway (None: as long as the client keeps it)
+    linger: float | None = None
     requests: list[bytes] = field(default_factory=list)
     opened: int = 0
     closed_by_client: int = 0
@@ -82,6 +85,9 @@ class Scripted:
                     await writer.drain()
                 if close:
                     return
+                if self.linger is not None:
+                    await asyncio.sleep(self.linger)
+                    return
         finally:
             self.open_now -= 1
             if not writer.is_closing():
@@ -89,9 +95,9 @@ class Scripted:
 
 
 @asynccontextmanager
-async def scripted(reply: Reply, tls: ssl.SSLContext | None = None, pause: float = 0.05
-                   ) -> AsyncIterator[Scripted]:
-    server = Scripted(reply, pause=pause)
+async def scripted(reply: Reply, tls: ssl.SSLContext | None = None, pause: float = 0.05,
+                   linger: float | None = None) -> AsyncIterator[Scripted]:
+    server = Scripted(reply, pause=pause, linger=linger)
     listener = await asyncio.start_server(server.serve, "127.0.0.1", 0, ssl=tls)
     server.port = listener.sockets[0].getsockname()[1]
     try:
@@ -132,11 +138,12 @@ async def outcome(transport: httpx.AsyncBaseTransport, url: str, method: str = "
 
 async def both(reply: Reply, method: str = "POST", timeout: float = 5.0,
                tls: ssl.SSLContext | None = None, host: str = "127.0.0.1",
-               sent: Any = None, pause: float = 0.05) -> tuple[Any, ...]:
+               sent: Any = None, pause: float = 0.05, linger: float | None = None
+               ) -> tuple[Any, ...]:
     """The outcome through our transport, checked equal to httpx's default transport's."""
     found = []
     for transport in (Transport(), httpx.AsyncHTTPTransport()):
-        async with scripted(reply, tls, pause) as server:
+        async with scripted(reply, tls, pause, linger) as server:
             scheme = "https" if tls else "http"
             found.append(await outcome(transport, f"{scheme}://{host}:{server.port}/x",
                                        method, timeout, sent))
