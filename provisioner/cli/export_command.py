@@ -58,7 +58,6 @@ def export(target_name: str | None, slugs: tuple[str, ...], category_names: tupl
     """
     # imported with the command's other stages, when it runs: its `--help` and shell
     # completion need none of them
-
     from .. import kinds
     from ..export.document import export_state
     from ..export.read import read_site

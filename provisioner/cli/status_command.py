@@ -65,7 +65,6 @@ def status(paths: tuple[str, ...], target_name: str | None, as_json: bool, debug
     """
     # imported with the command's other stages, when it runs: its `--help` and shell
     # completion need none of them
-
     from ..plan.build import build_plan
     from ..plan.live import live_state
 

@@ -368,9 +368,11 @@ class Transport(httpx.AsyncBaseTransport):
 
     # --- the pool -----------------------------------------------------------------------
 
+    def _idle_count(self) -> int:
+        return sum(len(idle) for idle in self._idle.values())
+
     def _open(self) -> int:
-        return len(self._busy) + self._connecting + \
-            sum(len(idle) for idle in self._idle.values())
+        return len(self._busy) + self._connecting + self._idle_count()
 
     async def _connection(self, origin: Origin, timeouts: dict[str, float | None]
                           ) -> _Connection:
@@ -380,7 +382,7 @@ class Transport(httpx.AsyncBaseTransport):
         while True:
             connection = self._take_idle(origin)
             if connection is None and self._open() >= MAX_CONNECTIONS:
-                self._close_idle_elsewhere(origin)  # room for one of this origin's own
+                self._close_oldest_idle(sparing=origin)  # room for one of this origin's own
             if connection is None and self._open() < MAX_CONNECTIONS:
                 self._connecting += 1
                 try:
@@ -414,12 +416,6 @@ class Transport(httpx.AsyncBaseTransport):
             connection.close()
         return None
 
-    def _close_idle_elsewhere(self, origin: Origin) -> None:
-        oldest = min(((idle[0].idle_since, other) for other, idle in self._idle.items()
-                      if other != origin and idle), default=None)
-        if oldest is not None:
-            self._idle[oldest[1]].pop(0).close()
-
     def _release(self, connection: _Connection) -> None:
         self._busy.discard(connection)
         if not connection.reusable or connection.wire.ended:
@@ -427,7 +423,7 @@ class Transport(httpx.AsyncBaseTransport):
         else:
             connection.idle_since = time.monotonic()
             self._idle.setdefault(connection.origin, []).append(connection)
-            while sum(len(idle) for idle in self._idle.values()) > MAX_KEEPALIVE_CONNECTIONS:
+            while self._idle_count() > MAX_KEEPALIVE_CONNECTIONS:
                 self._close_oldest_idle()
         self._wake_next()
 
@@ -436,10 +432,13 @@ class Transport(httpx.AsyncBaseTransport):
         connection.close()
         self._wake_next()
 
-    def _close_oldest_idle(self) -> None:
-        _, origin = min((idle[0].idle_since, origin) for origin, idle in self._idle.items()
-                        if idle)
-        self._idle[origin].pop(0).close()
+    def _close_oldest_idle(self, sparing: Origin | None = None) -> None:
+        """Close the connection idle longest, of any origin but `sparing`; none if there is
+        no such connection."""
+        oldest = min(((idle[0].idle_since, origin) for origin, idle in self._idle.items()
+                      if origin != sparing and idle), default=None)
+        if oldest is not None:
+            self._idle[oldest[1]].pop(0).close()
 
     def _wake_next(self) -> None:
         while self._waiting:
