@@ -202,7 +202,11 @@ def _include_drafts(ctx: Ctx) -> bool:
 
 
 def _visible(ctx: Ctx, include_drafts: bool) -> list[dict[str, Any]]:
-    events = ctx.txn.list(ctx.site, EVENTS)
+    return _shown(ctx.txn.list(ctx.site, EVENTS), include_drafts)
+
+
+def _shown(events: list[dict[str, Any]], include_drafts: bool) -> list[dict[str, Any]]:
+    """`events` a query answers with: drafts only when it asked for them."""
     return [e for e in events if include_drafts or e.get("_state") != "DRAFT"]
 
 
@@ -235,7 +239,7 @@ def query_events(ctx: Ctx) -> dict[str, Any]:
         found = _looked_up(ctx, flt)
         if found is None:
             return None
-        shown = [e for e in found if include_drafts or e.get("_state") != "DRAFT"]
+        shown = _shown(found, include_drafts)
         return Window(len(shown), shown[offset : offset + limit])
 
     result = run_query(EVENT_QUERY, views, ctx.body.get("query"), site=ctx.site,

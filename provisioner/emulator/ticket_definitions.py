@@ -48,6 +48,7 @@ from .common import (
     reordered,
     require_event,
 )
+from .derived import VISIBLE
 from .errors import FailedPrecondition, stale_revision
 from .event_model import render_event
 from .event_spec import REQUESTED_FIELDS as EVENT_FIELDS
@@ -268,7 +269,7 @@ def _index(ctx: Ctx, spec: QuerySpec, available: bool, fields: set[str]) -> Inde
             return None
         page = ctx.txn.children_by_parent(
             ctx.site, TICKET_DEFINITIONS, EVENTS, found.values, offset=offset, limit=limit,
-            digest_prefix="V" if available else None)  # the digest starts V when not hidden
+            digest_prefix=VISIBLE if available else None)
         if page is None:
             return None
         events = ctx.txn.get_many(ctx.site, EVENTS, [d["eventId"] for d in page.docs])
