@@ -447,7 +447,7 @@ class WixClient:
         items: list[dict[str, Any]] = []
         for _ in range(MAX_PAGES):
             paged = {**query, "paging": {"limit": limit, "offset": len(items)}}
-            found, meta = _page(await self.post(path, {**base, "query": paged}, read=True),
+            found, meta = page_of(await self.post(path, {**base, "query": paged}, read=True),
                                 items_key, metadata_key, path)
             items += found
             total = meta.get("total")
@@ -464,7 +464,7 @@ class WixClient:
         items: list[dict[str, Any]] = []
         paged = {**query, "cursorPaging": {"limit": limit}}
         for _ in range(MAX_PAGES):
-            found, meta = _page(await self.post(path, {**base, "query": paged}, read=True),
+            found, meta = page_of(await self.post(path, {**base, "query": paged}, read=True),
                                 items_key, metadata_key, path)
             items += found
             cursors = meta.get("cursors")
@@ -477,8 +477,8 @@ class WixClient:
         raise ProvisionerError(f"{path} was still returning pages after {MAX_PAGES}")
 
 
-def _page(response: dict[str, Any], items_key: str, metadata_key: str, path: str
-          ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def page_of(response: dict[str, Any], items_key: str, metadata_key: str, path: str
+            ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """A page's items and paging metadata. Wix leaves empty lists out of its JSON, so a missing
     items key is an empty page, unless another list is there (then the key is wrong)."""
     found = response.get(items_key)

@@ -26,8 +26,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import kinds
-from ..client.errors import ProvisionerError, UnexpectedResponse
-from ..client.http import MAX_PAGES, METADATA_KEYS, WixClient
+from ..client.errors import ProvisionerError
+from ..client.http import MAX_PAGES, WixClient, page_of
 from ..kinds import Kind, Reader
 from ..model import Draft, Resource, ResourceKey, State
 from . import partitions
@@ -156,8 +156,9 @@ async def _listing_page(client: WixClient, reader: Reader, parent_ids: tuple[str
     """One page of a GET listing of `parent_ids`' members (the total is top-level)."""
     answer = await client.get(reader.path, {reader.by[0]: list(parent_ids), **dict(reader.extra),
                                             "paging.limit": PAGE, "paging.offset": offset})
+    found, _ = page_of(answer, reader.items_key, reader.metadata_key, reader.path)
     total = answer.get("total")
-    return _items(answer, reader), total if isinstance(total, int) else None
+    return found, total if isinstance(total, int) else None
 
 
 async def _query_page(client: WixClient, reader: Reader, where: dict[str, Any] | None,
@@ -167,21 +168,10 @@ async def _query_page(client: WixClient, reader: Reader, where: dict[str, Any] |
     if where:
         query["filter"] = where
     answer = await client.post(reader.path, {"query": query, **dict(reader.extra)}, read=True)
-    # Wix spells the key three ways; the reader's own first
-    keys = (reader.metadata_key, *METADATA_KEYS)
-    metadata: dict[str, Any] = next(
-        (answer[key] for key in keys if isinstance(answer.get(key), dict)), {})
+    found, metadata = page_of(answer, reader.items_key, reader.metadata_key, reader.path)
     total = metadata.get("total")
     counted = isinstance(total, int) and not metadata.get("tooManyToCount")
-    return _items(answer, reader), total if counted else None
-
-
-def _items(answer: dict[str, Any], reader: Reader) -> list[dict[str, Any]]:
-    found = answer.get(reader.items_key) or []
-    if not isinstance(found, list):
-        raise UnexpectedResponse(f"{reader.path}: `{reader.items_key}` is not a list",
-                                 path=reader.path, status=200)
-    return found
+    return found, total if counted else None
 
 
 def _by_parent(raws: list[dict[str, Any]], by: str) -> dict[str, list[dict[str, Any]]]:
@@ -189,10 +179,6 @@ def _by_parent(raws: list[dict[str, Any]], by: str) -> dict[str, list[dict[str, 
     for raw in raws:
         grouped.setdefault(str(raw.get(by)), []).append(raw)
     return grouped
-
-
-async def _nothing() -> list[dict[str, Any]]:
-    return []
 
 
 def _copies(kind: Kind, pairs: list[tuple[dict[str, Any], Any]], names: list[str]

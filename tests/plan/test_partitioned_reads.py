@@ -10,6 +10,7 @@ sent together overlap.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 
 from bench.plan import TimedClient
 from provisioner import kinds
+from provisioner.client.errors import ProvisionerError
 from provisioner.client.http import WixClient
 from provisioner.client.target import Target
 from provisioner.plan import partitions
@@ -191,3 +193,21 @@ def test_another_writer_between_two_pages_of_one_read_is_noticed(site: Site,  # 
     assert len(ids_found) == len(set(ids_found)) == live_now == (181 if change == "add"
                                                                  else 179)
     assert offsets[:2] == [0, 100] and len(offsets) > 2, offsets  # the pages were read again
+
+
+def test_an_answer_without_the_readers_items_is_an_error_not_an_empty_site(
+        site: Site) -> None:  # noqa: F811
+    """A page whose items come under another key (a reader that names the wrong one, an API
+    that renamed it) must not read as "nothing here": the plan would create it all again."""
+    ids = seed(site.api, SEED, copies=[{"n": "0", "day": "01"}])
+    reader = kinds.TICKET.reader
+    assert reader is not None
+    misnamed = dataclasses.replace(reader, items_key="definitions")
+
+    async def read() -> list[dict[str, Any]]:
+        async with WixClient(_target(site)) as client:
+            return await read_children(client, misnamed, [ids["meetup-0"]])
+
+    with pytest.raises(ProvisionerError, match=r"answered no `definitions`, but "
+                                               r"\['ticketDefinitions'\]"):
+        asyncio.run(read())
