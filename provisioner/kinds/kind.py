@@ -24,8 +24,9 @@ class Reader:
     an event, `("eventId",)`, the ids of its events; for a site-level kind, its natural key
     field and then `"id"` (pinned ids); `by=()` reads the whole collection. With `listing`, a
     GET list taking the event ids as repeated `eventId` parameters (offset-paged) instead.
-    `extra` are more body keys (query) or parameters (listing); `paging` is the query's
-    paging style (`cursor` or `offset`)."""
+    `extra` are more body keys (query) or parameters (listing). Queries page by offset
+    (`paging {limit, offset}`, which Wix's QueryV2 takes beside cursors): only offsets let a
+    read ask for every page at once."""
 
     path: str
     items_key: str
@@ -33,7 +34,6 @@ class Reader:
     extra: tuple[tuple[str, Any], ...] = ()
     listing: bool = False
     by: tuple[str, ...] = ("eventId",)
-    paging: str = "cursor"
 
 
 @dataclass(frozen=True)

@@ -162,8 +162,7 @@ CATEGORY = Kind(
     spec_body=lambda obj, event: bodies.category_body(obj),
     spec_facts=lambda obj: Facts(existing=bool(obj.get("existing")),
                                  lifecycle=DELETED if obj.get("state") == DELETED else None),
-    reader=Reader("/events/v1/categories/query", "categories", "metaData", by=(),
-                  paging="offset"),
+    reader=Reader("/events/v1/categories/query", "categories", "metaData", by=()),
     writer=site_writers.CATEGORY, server_fields=("id", "createdDate", "states", "counts"),
     copy_section="categories",
 )
@@ -182,7 +181,7 @@ TICKET = Kind(
     live_view=_without_currency, body_view=_without_currency,
     live_facts=_sales, update_problems=_limit_below_sold, recheck_before_delete=True,
     reader=Reader("/events/v3/ticket-definitions/query", "ticketDefinitions", "metadata",
-                  extra=(("fields", ["SALES_DETAILS"]),), paging="offset"),
+                  extra=(("fields", ["SALES_DETAILS"]),)),
     writer=event_writers.TICKET, spec_of=exports.ticket_spec, copy_section="ticketDefinitions",
     server_fields=("id", "eventId", "revision", "createdDate", "updatedDate", "limited",
                    "actualLimit", "pricingType", "free", "optionId", "saleStatus",
@@ -191,7 +190,7 @@ TICKET = Kind(
 POLICY = Kind(
     "policy", "policy", "policies", "policy", section=("policies",), count_key="policies",
     ordered=True, fingerprint="revision", new_first=True,
-    reader=Reader("/events/v2/policies/query", "policies", "metadata", paging="offset"),
+    reader=Reader("/events/v2/policies/query", "policies", "metadata"),
     spec_body=lambda obj, event: bodies.policy_body(obj), writer=event_writers.POLICY,
     copy_section="policies",
 )
@@ -247,7 +246,7 @@ EVENT = Kind(
     # forms and category assignments come with their event, so they cost no call of their own
     reader=Reader("/events/v3/events/query", "events", extra=(
         ("fields", [*site_writers.EVENT_FIELDS, "FORM", "CATEGORIES"]),
-        ("includeDrafts", True)), by=("slug", "id"), paging="offset"),
+        ("includeDrafts", True)), by=("slug", "id")),
     writer=site_writers.EVENT, spec_of=exports.event_spec, copy_section="events",
     # read-only fields; the form, category assignments and ticket currency are their kinds'
     server_fields=("id", "slug", "status", "createdDate", "updatedDate", "publishedDate",

@@ -50,14 +50,9 @@ async def _gather(*calls: Any) -> list[Any]:
 
 async def query_pages(client: WixClient, reader: Reader, where: dict[str, Any] | None
                       ) -> list[dict[str, Any]]:
-    """Every object of a query: by offset pages (the rest together once the first tells the
-    total), or by cursor, one page after another, where the reader pages by cursor."""
-    if reader.paging == "offset":
-        return await _pages(lambda offset: _query_page(client, reader, where, offset), 1)
-    query: dict[str, Any] = {"filter": where} if where else {}
-    return await client.query_all(reader.path, {"query": query, **dict(reader.extra)},
-                                  reader.items_key, reader.metadata_key, limit=PAGE,
-                                  style=reader.paging)
+    """Every object of a query, by offset pages: the rest together once the first tells the
+    total."""
+    return await _pages(lambda offset: _query_page(client, reader, where, offset), 1)
 
 
 async def read_named(client: WixClient, reader: Reader, names: list[str], ids: list[str]
@@ -95,8 +90,6 @@ async def _read_partition(client: WixClient, reader: Reader, part: partitions.Pa
         return await _pages(lambda offset: _listing_page(client, reader, part.parent_ids,
                                                          offset), part.pages(PAGE))
     where = {by: {"$in": list(part.parent_ids)}}
-    if reader.paging == "cursor":
-        return await query_pages(client, reader, where)
     return await _pages(lambda offset: _query_page(client, reader, where, offset),
                         part.pages(PAGE))
 
